@@ -11,7 +11,7 @@
  * - `published` is a string (it may be a host range such as `8000-8010`);
  * - the protocol is lower-cased; `mode` is always `ingress` for short syntax.
  */
-import type { Mapping, Value } from '../model/tree.js';
+import type { Mapping } from '../model/tree.js';
 
 export class PortSpecError extends Error {}
 
@@ -156,8 +156,4 @@ export function canonicalPortEntry(entry: Mapping): Mapping {
   const published = out['published'];
   if (typeof published === 'number') out['published'] = String(published);
   return out;
-}
-
-export function isPortValue(v: Value): boolean {
-  return typeof v === 'string' || typeof v === 'number';
 }

@@ -13,7 +13,7 @@
 import { ComposeError } from '../model/errors.js';
 import type { Mapping, Value } from '../model/tree.js';
 import { isMapping } from '../model/tree.js';
-import { formatPath, PathRules } from '../model/tree-path.js';
+import { formatPath } from '../model/tree-path.js';
 import type { Segment } from '../model/tree-path.js';
 import type { LoadContext } from './context.js';
 
@@ -146,16 +146,42 @@ const TOP_LEVEL_CASTS: Record<string, Cast> = {
   'configs.*.external': toBoolean,
 };
 
-const RULES = new PathRules<Cast>();
-for (const [p, cast] of Object.entries(SERVICE_CASTS)) RULES.set(`services.*.${p}`, cast);
-for (const [p, cast] of Object.entries(TOP_LEVEL_CASTS)) RULES.set(p, cast);
+/**
+ * The rules as a trie over path segments: the walk only descends where some rule
+ * can still match, so the bulk of a model (environment, labels, …) is never visited
+ * and is shared, unchanged, with the input.
+ */
+interface Node {
+  cast?: Cast;
+  keys: Map<string, Node>;
+  /** `*`: any mapping key. */
+  anyKey?: Node;
+  /** `[]`: any list index. */
+  anyIndex?: Node;
+}
 
-/** Deepest rule pattern, so the walk never descends where no rule can match. */
-const MAX_DEPTH = Math.max(
-  ...Object.keys(SERVICE_CASTS).map((p) => p.split('.').length + 2),
-  ...Object.keys(TOP_LEVEL_CASTS).map((p) => p.split('.').length),
-);
-const TOP_KEYS = new Set(['services', 'networks', 'volumes', 'secrets', 'configs']);
+function newNode(): Node {
+  return { keys: new Map() };
+}
+
+const ROOT = newNode();
+
+function addRule(pattern: string, cast: Cast): void {
+  let node = ROOT;
+  for (const part of pattern.split('.')) {
+    if (part === '*') node = node.anyKey ??= newNode();
+    else if (part === '[]') node = node.anyIndex ??= newNode();
+    else {
+      let next = node.keys.get(part);
+      if (!next) node.keys.set(part, (next = newNode()));
+      node = next;
+    }
+  }
+  node.cast = cast;
+}
+
+for (const [p, cast] of Object.entries(SERVICE_CASTS)) addRule(`services.*.${p}`, cast);
+for (const [p, cast] of Object.entries(TOP_LEVEL_CASTS)) addRule(p, cast);
 
 /**
  * Return a copy of `tree` with the typed paths cast. An uncastable value is a
@@ -164,36 +190,40 @@ const TOP_KEYS = new Set(['services', 'networks', 'volumes', 'secrets', 'configs
  */
 export function castTypes(tree: Mapping, ctx?: CastContext): Mapping {
   const warn = ctx?.warn?.bind(ctx) ?? (() => undefined);
-  const out: Mapping = {};
-  for (const [k, v] of Object.entries(tree)) {
-    out[k] = TOP_KEYS.has(k) ? walk(v, [k], warn, ctx) : v;
-  }
-  return out;
+  return walk(tree, ROOT, [], warn, ctx) as Mapping;
 }
 
-function walk(v: Value, segments: Segment[], warn: (m: string) => void, ctx: CastContext | undefined): Value {
-  if (typeof v === 'string') {
-    const cast = RULES.find(segments);
-    if (!cast) return v;
-    try {
-      return cast(v, warn);
-    } catch (e) {
-      if (!(e instanceof CastError)) throw e;
-      const path = formatPath(segments);
-      const where = ctx?.sources?.locate(path) ?? { path };
-      throw new ComposeError(
-        'E_INTERPOLATION',
-        `error while interpolating ${path}: failed to cast to expected type: ${e.message}`,
-        where,
-      );
-    }
+function walk(v: Value, node: Node, segments: Segment[], warn: (m: string) => void, ctx: CastContext | undefined): Value {
+  if (typeof v === 'string') return node.cast ? apply(node.cast, v, segments, warn, ctx) : v;
+  if (Array.isArray(v)) {
+    const child = node.anyIndex;
+    if (!child) return v;
+    return v.map((item, i) => walk(item, child, [...segments, i], warn, ctx));
   }
-  if (segments.length >= MAX_DEPTH) return v;
-  if (Array.isArray(v)) return v.map((item, i) => walk(item, [...segments, i], warn, ctx));
   if (isMapping(v)) {
-    const out: Mapping = {};
-    for (const [k, child] of Object.entries(v)) out[k] = walk(child, [...segments, k], warn, ctx);
-    return out;
+    let out: Mapping | undefined;
+    for (const [k, value] of Object.entries(v)) {
+      const child = node.keys.get(k) ?? node.anyKey;
+      if (!child) continue;
+      const next = walk(value, child, [...segments, k], warn, ctx);
+      if (next !== value) (out ??= { ...v })[k] = next;
+    }
+    return out ?? v;
   }
   return v;
+}
+
+function apply(cast: Cast, v: string, segments: Segment[], warn: (m: string) => void, ctx: CastContext | undefined): Value {
+  try {
+    return cast(v, warn);
+  } catch (e) {
+    if (!(e instanceof CastError)) throw e;
+    const path = formatPath(segments);
+    const where = ctx?.sources?.locate(path) ?? { path };
+    throw new ComposeError(
+      'E_INTERPOLATION',
+      `error while interpolating ${path}: failed to cast to expected type: ${e.message}`,
+      where,
+    );
+  }
 }

@@ -13,6 +13,7 @@ import type { Mapping } from '../model/tree.js';
 import { isMapping } from '../model/tree.js';
 import { readEnvFiles } from './dotenv.js';
 import { mergeTrees } from './merge.js';
+import { applyResets } from './reset.js';
 
 export interface IncludeRequest {
   files: string[];
@@ -25,6 +26,8 @@ export interface IncludeEnv {
   /** The directory include paths resolve against (the including project's). */
   workingDir: string;
   environment: Readonly<Record<string, string>>;
+  /** `!reset` / `!override` paths of the including document: they apply to imported resources too. */
+  resets: ReadonlyArray<ReadonlyArray<string | number>>;
   /** Files already on the include chain, main file first. */
   included: readonly string[];
   /** Load a model (files merged, defaults, paths resolved; not normalized). */
@@ -95,13 +98,13 @@ export function applyInclude(cfg: Mapping, file: string, env: IncludeEnv): Mappi
     }
 
     const imported = env.loadModel({ files: paths, workingDir: projectDir, environment, included: chain });
-    model = importResources(imported, model);
+    model = importResources(imported, model, env.resets);
   });
   return model;
 }
 
 /** Add imported resources; a resource defined on both sides is merged, local over imported. */
-function importResources(imported: Mapping, target: Mapping): Mapping {
+function importResources(imported: Mapping, target: Mapping, resets: IncludeEnv['resets']): Mapping {
   const out: Mapping = { ...target };
   for (const key of IMPORTED_KEYS) {
     const from = imported[key];
@@ -113,7 +116,8 @@ function importResources(imported: Mapping, target: Mapping): Mapping {
         to[name] = value;
         continue;
       }
-      const merged = mergeTrees({ [key]: { [name]: value } }, { [key]: { [name]: local } });
+      const base = applyResets({ [key]: { [name]: value } }, resets);
+      const merged = mergeTrees(base, { [key]: { [name]: local } });
       const section = merged[key];
       to[name] = isMapping(section) ? (section[name] ?? null) : local;
     }

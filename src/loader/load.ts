@@ -179,6 +179,7 @@ class Loader {
         cfg = applyInclude(cfg, label, {
           workingDir: layer.workingDir,
           environment: layer.environment,
+          resets: docResets,
           included: [...layer.included, file],
           loadModel: (req) => this.loadIncluded(req),
         });

@@ -110,7 +110,12 @@ class Walker {
       return RESET;
     }
     if (tag === '!override') this.overrides.push([...path]);
-    if (isScalar(node)) return this.scalar(node.value, node, path);
+    if (isScalar(node)) {
+      // go-yaml, like YAML 1.1, reads a plain `0440` as octal (file modes); YAML 1.2 would say 440.
+      const src = (node as { source?: unknown }).source;
+      if (node.type === 'PLAIN' && typeof src === 'string' && /^[-+]?0[0-7]+$/.test(src)) return parseInt(src, 8);
+      return this.scalar(node.value, node, path);
+    }
     if (isSeq(node)) {
       const out: Value[] = [];
       for (const item of node.items) {

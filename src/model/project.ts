@@ -80,8 +80,8 @@ export interface ServiceConfig {
   expose?: string[];
   extends?: ExtendsConfig;
   externalLinks?: string[];
-  /** host -> IPs; printed as sorted `host=ip` strings. */
-  extraHosts?: Record<string, string[]>;
+  /** `host=ip` entries, one per IP (compose-go HostsList; printed sorted). */
+  extraHosts?: string[];
   groupAdd?: string[];
   gpus?: DeviceRequest[];
   hostname?: string;
@@ -160,7 +160,8 @@ export interface BuildConfig {
   noCacheFilter?: string[];
   additionalContexts?: Record<string, string>;
   pull?: boolean;
-  extraHosts?: Record<string, string[]>;
+  /** `host=ip` entries, one per IP. */
+  extraHosts?: string[];
   isolation?: string;
   network?: string;
   target?: string;
