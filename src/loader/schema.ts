@@ -65,6 +65,7 @@ const AJV_OPTIONS = {
  * dclint's copy of the schema trails the upstream compose-spec one by three
  * properties; without them valid files (`develop.watch[].initial_sync`,
  * `build.provenance`, `build.sbom`) would be rejected as having unknown keys.
+ * `pre_start` is newer than both (Docker Compose v5 has it).
  * Each is added only when absent, so a newer dclint that has them wins.
  */
 interface OverlayEntry {
@@ -75,6 +76,23 @@ interface OverlayEntry {
 }
 
 const OVERLAY: readonly OverlayEntry[] = [
+  {
+    // Docker Compose v5 runs pre_start hooks (label com.docker.compose.hook=pre_start)
+    // and compose-go normalizes them; the published schema has only post_start/pre_stop.
+    at: ['definitions', 'service', 'properties'],
+    name: 'pre_start',
+    // Items are post_start hooks plus `image` (a pre_start hook runs in its own container).
+    schema: {
+      type: 'array',
+      items: { $ref: '#/definitions/pre_start_hook' },
+      description: 'Commands to run before the container starts, in a container of the service image',
+    },
+  },
+  {
+    at: ['definitions'],
+    name: 'pre_start_hook',
+    schema: {},
+  },
   {
     at: ['definitions', 'development', 'properties', 'watch', 'items', 'properties'],
     name: 'initial_sync',
@@ -130,6 +148,49 @@ function applyOverlay(schema: Record<string, unknown>): void {
     const props = node as Record<string, unknown>;
     if (!(entry.name in props)) props[entry.name] = entry.schema;
   }
+  completePreStartHook(schema);
+  allowNullModelReferences(schema);
+}
+
+/** `pre_start_hook` = the published `service_hook` with an `image` property. */
+function completePreStartHook(schema: Record<string, unknown>): void {
+  const defs = dig(schema, ['definitions']) as Record<string, unknown> | undefined;
+  const hook = defs?.['service_hook'];
+  if (!defs || typeof hook !== 'object' || hook === null) return;
+  const target = defs['pre_start_hook'] as Record<string, unknown> | undefined;
+  if (!target || Object.keys(target).length > 0) return;
+  const copy = structuredClone(hook) as Record<string, unknown>;
+  const props = (copy['properties'] ?? {}) as Record<string, unknown>;
+  props['image'] = { type: 'string', description: 'Image of the hook container (default: the service image)' };
+  copy['properties'] = props;
+  Object.assign(target, copy);
+}
+
+/**
+ * `services.*.models: [llm]` is canonicalized to `{llm: null}` after the first
+ * file, and the next file's validation sees that form: a reference without
+ * options must stay valid then, as compose-go's own merged fixtures show.
+ */
+function allowNullModelReferences(schema: Record<string, unknown>): void {
+  const models = dig(schema, ['definitions', 'service', 'properties', 'models', 'oneOf']);
+  if (!Array.isArray(models)) return;
+  for (const alt of models) {
+    const patterns = dig(alt, ['patternProperties']);
+    if (typeof patterns !== 'object' || patterns === null) continue;
+    for (const entry of Object.values(patterns as Record<string, unknown>)) {
+      const e = entry as Record<string, unknown>;
+      if (e['type'] === 'object') e['type'] = ['object', 'null'];
+    }
+  }
+}
+
+function dig(node: unknown, keys: readonly string[]): unknown {
+  let n = node;
+  for (const k of keys) {
+    if (typeof n !== 'object' || n === null) return undefined;
+    n = (n as Record<string, unknown>)[k];
+  }
+  return n;
 }
 
 function ajvVersion(): string {
@@ -147,6 +208,7 @@ function cacheKey(): string {
   h.update(JSON.stringify(AJV_OPTIONS));
   h.update('\0');
   h.update(JSON.stringify(OVERLAY));
+  h.update('\0nullable-model-refs-1');
   h.update('\0');
   h.update(readRawSchema());
   return h.digest('hex').slice(0, 24);

@@ -247,6 +247,7 @@ export const STRUCTS: Readonly<Record<StructName, StructSpec>> = {
       f('volumes', 'volumes', 'list', 'volumeMount'),
       f('volumesFrom', 'volumes_from', 'strings'),
       f('workingDir', 'working_dir', 'string'),
+      f('preStart', 'pre_start', 'list', 'hook'),
       f('postStart', 'post_start', 'list', 'hook'),
       f('preStop', 'pre_stop', 'list', 'hook'),
     ],
@@ -297,6 +298,7 @@ export const STRUCTS: Readonly<Record<StructName, StructSpec>> = {
     extensions: true,
     fields: [
       f('command', 'command', 'command'),
+      f('image', 'image', 'string'),
       f('copy', 'copy', 'value', 'fileReference'),
       f('user', 'user', 'string'),
       f('privileged', 'privileged', 'bool'),

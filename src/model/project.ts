@@ -139,6 +139,8 @@ export interface ServiceConfig {
   volumes?: ServiceVolumeConfig[];
   volumesFrom?: string[];
   workingDir?: string;
+  /** Hooks run before the container starts, each in its own container. */
+  preStart?: ServiceHook[];
   postStart?: ServiceHook[];
   preStop?: ServiceHook[];
   extensions?: Extensions;
@@ -196,6 +198,8 @@ export interface WatchTrigger {
 
 export interface ServiceHook {
   command?: string[];
+  /** pre_start only: the hook container's image (default: the service's). */
+  image?: string;
   copy?: FileReferenceConfig;
   user?: string;
   privileged?: boolean;
