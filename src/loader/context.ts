@@ -26,16 +26,40 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   resolveEnvironment: true,
 };
 
-/** Where each model path was written: the last file that set it wins. */
+/** Reads the positions of one file's keys and items (src/loader/positions.ts). */
+export type PositionIndexer = (file: string, text: string, record: (path: string, where: Where) => void) => void;
+
+/**
+ * Where each model path was written: the last file that set it wins. Files are
+ * registered as they are read and indexed only when a position is asked for,
+ * that is when an error is reported, so loading a valid project pays nothing.
+ */
 export class SourceIndex {
   private readonly byPath = new Map<string, Where>();
+  private readonly pending: Array<{ file: string; text: string }> = [];
+  private readonly indexer: PositionIndexer | undefined;
+
+  constructor(indexer?: PositionIndexer) {
+    this.indexer = indexer;
+  }
 
   record(path: string, where: Where): void {
     this.byPath.set(path, where);
   }
 
+  /** Register a file whose positions are read on first `locate`. */
+  addFile(file: string, text: string): void {
+    if (this.indexer) this.pending.push({ file, text });
+  }
+
+  private indexPending(): void {
+    if (!this.indexer) return;
+    for (const { file, text } of this.pending.splice(0)) this.indexer(file, text, (p, w) => this.record(p, w));
+  }
+
   /** The position of `path`, or of its nearest recorded ancestor. */
   locate(path: string): Where {
+    this.indexPending();
     let p = path;
     for (;;) {
       const w = this.byPath.get(p);

@@ -31,6 +31,8 @@ import { mergeTrees } from './merge.js';
 import { normalize } from './normalize.js';
 import { omitEmpty } from './omit-empty.js';
 import { parseCompose } from './parse.js';
+import type { ParsedDocument } from './parse.js';
+import { indexPositions } from './positions.js';
 import { resolvePaths } from './paths.js';
 import type { ProjectOptions } from './project-options.js';
 import { applyProfiles } from './profiles.js';
@@ -96,7 +98,8 @@ function invalidName(name: string): ComposeError {
 }
 
 class Loader {
-  readonly sources = new SourceIndex();
+  readonly sources = new SourceIndex(indexPositions);
+  private readonly parsed = new Map<string, ParsedDocument[]>();
   readonly options: LoadOptions;
   readonly warn: (m: string) => void;
   private readonly stdin: string | undefined;
@@ -128,6 +131,16 @@ class Loader {
     return text;
   }
 
+  /** Each file is parsed once, whether for its `name:` or for loading. */
+  docs(file: string): ParsedDocument[] {
+    let docs = this.parsed.get(file);
+    if (!docs) {
+      docs = parseCompose(this.read(file), file === '-' ? 'stdin' : file, this.sources);
+      this.parsed.set(file, docs);
+    }
+    return docs;
+  }
+
   ctx(layer: Pick<Layer, 'workingDir' | 'environment'>): LoadContext {
     return {
       projectName: this.projectName,
@@ -152,7 +165,7 @@ class Loader {
 
   /** compose-go loadYamlFile: one file, each YAML document merged in turn into `dict`. */
   loadFile(file: string, layer: Layer, dict: Mapping): { dict: Mapping; resets: ExtendedFile['resets'] } {
-    const docs = parseCompose(this.read(file), file, this.sources);
+    const docs = this.docs(file);
     const ctx = this.ctx(layer);
     const label = file === '-' ? 'stdin' : file;
     let resets: ExtendedFile['resets'] = [];
@@ -229,7 +242,7 @@ class Loader {
     for (const file of files) {
       let docs;
       try {
-        docs = parseCompose(this.read(file), file === '-' ? 'stdin' : file);
+        docs = this.docs(file);
       } catch {
         return name; // reported properly by the real load
       }

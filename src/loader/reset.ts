@@ -21,6 +21,7 @@ export type ResetPath = ReadonlyArray<string | number>;
 /** Removes every tagged path from `base`; returns a new tree. */
 export function applyResets(base: Mapping, paths: ReadonlyArray<ResetPath>): Mapping {
   // compose-go records `path.Next(strconv.Itoa(idx))` for a sequence item: plain digits.
+  if (paths.length === 0) return base; // nothing tagged: the common case, no copy needed
   const patterns = paths.map((p) => p.map(String).join('.'));
   const out = clone(base);
   prune(out, '', patterns);

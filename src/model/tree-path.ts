@@ -41,21 +41,41 @@ export function matches(segments: readonly Segment[], pattern: string): boolean 
   return true;
 }
 
-/** A table of rules keyed by pattern, found by the first matching pattern. */
+/**
+ * A table of rules keyed by pattern, found by the first matching pattern.
+ * Lookups run for every node of every tree a stage walks, so patterns are
+ * split once and grouped by length.
+ */
 export class PathRules<T> {
-  private readonly rules: Array<[string, T]> = [];
+  private readonly byLength = new Map<number, Array<{ parts: string[]; rule: T; order: number }>>();
+  private count = 0;
 
   constructor(entries: Record<string, T> = {}) {
-    for (const [k, v] of Object.entries(entries)) this.rules.push([k, v]);
+    for (const [k, v] of Object.entries(entries)) this.set(k, v);
   }
 
   set(pattern: string, rule: T): this {
-    this.rules.push([pattern, rule]);
+    const parts = pattern.split('.');
+    let list = this.byLength.get(parts.length);
+    if (!list) this.byLength.set(parts.length, (list = []));
+    list.push({ parts, rule, order: this.count++ });
     return this;
   }
 
   find(segments: readonly Segment[]): T | undefined {
-    for (const [p, r] of this.rules) if (matches(segments, p)) return r;
+    const list = this.byLength.get(segments.length);
+    if (!list) return undefined;
+    outer: for (const { parts, rule } of list) {
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (p === '*') continue;
+        const s = segments[i];
+        if (p === '[]') {
+          if (typeof s !== 'number') continue outer;
+        } else if (typeof s === 'number' || p !== s) continue outer;
+      }
+      return rule;
+    }
     return undefined;
   }
 }

@@ -17,7 +17,20 @@ export function isSequence(v: unknown): v is Value[] {
   return Array.isArray(v);
 }
 
-/** A deep copy (trees are small; structuredClone keeps it obvious). */
+/** A deep copy of a JSON-like tree (several times faster than structuredClone here). */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  return copy(v) as T;
+}
+
+function copy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const item = copy((v as Record<string, unknown>)[k]);
+    // A YAML key may be `__proto__`: keep it a plain property.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[k] = item;
+  }
+  return out;
 }
