@@ -21,6 +21,7 @@ export function addGlobalFlags(program: Command): Command {
     .option('--ansi <when>', 'Control characters: never, always, auto', 'auto')
     .option('--parallel <n>', 'Maximum parallelism, -1 for unlimited', '-1')
     .option('--compatibility', 'Run in backward compatibility mode')
+    .option('--all-resources', 'Include all resources, even those not used by services')
     .option('--dry-run', 'Execute command in dry run mode');
 }
 
@@ -31,6 +32,7 @@ export interface GlobalFlags {
   workdir?: string;
   profile: string[];
   envFile: string[];
+  allResources?: boolean;
 }
 
 export function projectFlags(g: GlobalFlags): CliProjectFlags {

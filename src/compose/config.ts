@@ -15,7 +15,7 @@ import { resolveProjectOptions } from '../loader/project-options.js';
 import type { CliProjectFlags } from '../loader/project-options.js';
 import { extractVariables } from '../loader/template.js';
 import type { VariableUse } from '../loader/template.js';
-import { renderConfig } from './config-render.js';
+import { renderConfig, renderModel } from './config-render.js';
 import { serviceConfigHash } from './hash.js';
 
 export interface ConfigFlags {
@@ -37,6 +37,7 @@ export interface ConfigFlags {
   envResolution: boolean;
   resolveImageDigests?: boolean;
   output?: string;
+  allResources?: boolean;
 }
 
 export interface ConfigIo {
@@ -70,7 +71,7 @@ export function runConfig(flags: CliProjectFlags, services: readonly string[], o
     resolvePaths: opts.pathResolution,
     resolveEnvironment: opts.envResolution,
   };
-  const res = loadProject({ project: po, options: load, services, warn });
+  const res = loadProject({ project: po, options: load, services, warn, allResources: opts.allResources === true });
   const project = res.project;
   const tree = res.tree;
 
@@ -113,7 +114,10 @@ export function runConfig(flags: CliProjectFlags, services: readonly string[], o
     }
     return emit(io, opts, lines(out));
   }
-  return emit(io, opts, renderConfig(project, opts.format, { escapeDollar: opts.interpolate }));
+  // Without interpolation Docker Compose prints the model as a plain map (keys
+  // sorted, `${...}` left alone) rather than the typed project.
+  if (!opts.interpolate) return emit(io, opts, renderModel(tree, opts.format));
+  return emit(io, opts, renderConfig(project, opts.format, { escapeDollar: true }));
 }
 
 function emit(io: ConfigIo, opts: ConfigFlags, text: string): number {
@@ -163,6 +167,17 @@ function variablesTable(files: readonly string[], format: string): string {
     const u = found.get(n);
     rows.push([n, String(u?.required ?? false), u?.defaultValue ?? '', u?.presenceValue ?? '']);
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return lines(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd()));
+  return tabwriter(rows, 20, 3);
+}
+
+/**
+ * Go's text/tabwriter as docker's formatter uses it: every cell but the last of
+ * a row is padded to its column's width, at least `minWidth`, else the widest
+ * cell plus `padding`; the last cell is written as is.
+ */
+function tabwriter(rows: readonly string[][], minWidth: number, padding: number): string {
+  const cols = Math.max(...rows.map((r) => r.length));
+  const widths: number[] = [];
+  for (let i = 0; i < cols - 1; i++) widths.push(Math.max(minWidth, ...rows.map((r) => (r[i] ?? '').length + padding)));
+  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('') + '\n').join('');
 }

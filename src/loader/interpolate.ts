@@ -52,7 +52,7 @@ function placed(e: unknown, path: Segment[], template: string, opts: Interpolate
   const p = formatPath(path);
   const where = { ...(opts.sources?.locate(p) ?? { path: p }), ...(opts.file !== undefined ? { file: opts.file } : {}) };
   const message = e.message.startsWith('Invalid template')
-    ? `invalid interpolation format for ${p}: ${JSON.stringify(template)}; you may need to escape any $ with another $`
+    ? `invalid interpolation format for ${p}.\nYou may need to escape any $ with another $.\n${template}`
     : e.message;
   return new ComposeError(e.code, message, where);
 }

@@ -37,6 +37,7 @@ import { resolvePaths } from './paths.js';
 import type { ProjectOptions } from './project-options.js';
 import { applyProfiles } from './profiles.js';
 import { applyResets } from './reset.js';
+import { pruneUnusedResources, selectServices } from './select.js';
 import { resolveServiceEnvironment } from './resolve-environment.js';
 import { enforceUnicity as unicity } from './unicity.js';
 import { validateModel } from './validate.js';
@@ -48,6 +49,8 @@ export interface LoadRequest {
   /** Services named on the command line: their profiles become active. */
   services?: readonly string[];
   warn?: (message: string) => void;
+  /** Keep top-level resources no service uses (`--all-resources`). */
+  allResources?: boolean;
   /** Content of `-f -`; read from standard input when not given. */
   stdin?: string;
 }
@@ -305,6 +308,10 @@ export function loadProject(req: LoadRequest): LoadResult {
     checkDependencyCycles(dict, ctx);
   }
   if (options.resolveEnvironment) dict = resolveServiceEnvironment(dict, ctx);
+  // As docker compose's LoadProject: the named services (and their
+  // dependencies), then only the resources they use unless --all-resources.
+  dict = selectServices(dict, req.services ?? []);
+  if (!req.allResources) dict = pruneUnusedResources(dict);
 
   const project = bindProject(dict, { projectName: name, workingDir: po.workingDir });
   return { project, tree: dict, disabled: split.disabled, profiles: split.active, ctx };
@@ -322,7 +329,10 @@ function withoutOptionalDisabledDeps(tree: Mapping, disabled: Mapping): Mapping 
       continue;
     }
     const kept: Mapping = {};
-    for (const [d, c] of Object.entries(deps)) if (!(d in disabled)) kept[d] = c;
+    for (const [d, c] of Object.entries(deps)) {
+      const optional = isMapping(c) && c['required'] === false;
+      if (!(d in disabled) || !optional) kept[d] = c;
+    }
     out[name] = { ...svc, depends_on: kept };
   }
   return { ...tree, services: out };

@@ -95,7 +95,7 @@ export function parseCompose(content: string, file: string, sources?: SourceInde
   } catch (e) {
     if (e instanceof jsyaml.YAMLException) {
       const where = e.mark ? { file, line: e.mark.line + 1, col: e.mark.column + 1 } : { file };
-      throw new ComposeError('E_YAML', e.reason || 'invalid YAML', where);
+      throw new ComposeError('E_YAML', yamlMessage(e, text), where);
     }
     throw e;
   }
@@ -105,13 +105,24 @@ export function parseCompose(content: string, file: string, sources?: SourceInde
     const walker = new Walker(file);
     const value = walker.value(doc, []);
     if (value === RESET || value === null) continue;
-    if (!isMapping(value)) throw new ComposeError('E_YAML', 'top-level object must be a mapping', { file, line: 1, col: 1 });
+    if (!isMapping(value)) throw new ComposeError('E_YAML', 'Top-level object must be a mapping', { file, line: 1, col: 1 });
     out.push({ tree: value, resets: walker.resets, overrides: walker.overrides });
   }
   return out;
 }
 
 const RESET = Symbol('reset');
+
+/** js-yaml's reason, in go-yaml's words where Docker Compose users know them. */
+function yamlMessage(e: jsyaml.YAMLException, text: string): string {
+  const reason = e.reason || 'invalid YAML';
+  if (reason.startsWith('duplicated mapping key') && e.mark) {
+    const line = text.split('\n')[e.mark.line] ?? '';
+    const key = /^\s*(?:-\s+)?["']?([^"':]+?)["']?\s*:/.exec(line)?.[1];
+    if (key !== undefined) return `mapping key "${key}" already defined`;
+  }
+  return reason;
+}
 
 /** From js-yaml's values (aliases shared, tags as `Tagged`) to an owned plain tree. */
 class Walker {

@@ -2,7 +2,8 @@
  * Stage — profiles. A service without `profiles` is always enabled; one with
  * profiles is enabled when one of them is active, or `*` is. Naming a service
  * (e.g. `config web`, `up web`) activates its profiles. A dependency on a
- * disabled service is an error unless the dependency says `required: false`.
+ * disabled service is an error unless the dependency says `required: false`
+ * (reported by the consistency check, or checkDisabledDependencies).
  */
 import { ComposeError } from '../model/errors.js';
 import type { Mapping } from '../model/tree.js';
@@ -37,6 +38,29 @@ export function allProfiles(tree: Mapping): string[] {
   return [...set].sort();
 }
 
+/**
+ * Required dependencies on disabled services. `config` reports these through
+ * the consistency check (`depends on undefined service`); commands that start
+ * containers use this message, as Docker Compose does.
+ */
+export function checkDisabledDependencies(split: ProfileSplit): void {
+  const services = isMapping(split.tree['services']) ? split.tree['services'] : {};
+  for (const [name, svc] of Object.entries(services)) {
+    const deps = isMapping(svc) ? svc['depends_on'] : undefined;
+    if (!isMapping(deps)) continue;
+    for (const [dep, cfg] of Object.entries(deps)) {
+      if (!(dep in split.disabled)) continue;
+      if (isMapping(cfg) && cfg['required'] === false) continue;
+      const ps = profilesOf(split.disabled[dep]);
+      throw new ComposeError(
+        'E_PROFILE',
+        `service ${dep} is required by ${name} but is disabled. Can be enabled by profiles [${ps.join(' ')}]`,
+        { path: `services.${name}.depends_on.${dep}` },
+      );
+    }
+  }
+}
+
 export function applyProfiles(tree: Mapping, profiles: readonly string[], named: readonly string[] = []): ProfileSplit {
   const services = isMapping(tree['services']) ? tree['services'] : {};
   const active = [...profiles];
@@ -49,22 +73,6 @@ export function applyProfiles(tree: Mapping, profiles: readonly string[], named:
   for (const [name, svc] of Object.entries(services)) {
     if (hasProfile(svc, active)) enabled[name] = svc;
     else disabled[name] = svc;
-  }
-  for (const [name, svc] of Object.entries(enabled)) {
-    const deps = isMapping(svc) ? svc['depends_on'] : undefined;
-    if (!isMapping(deps)) continue;
-    for (const [dep, cfg] of Object.entries(deps)) {
-      if (!(dep in disabled)) continue;
-      const required = !(isMapping(cfg) && cfg['required'] === false);
-      if (required) {
-        const ps = profilesOf(disabled[dep]);
-        throw new ComposeError(
-          'E_PROFILE',
-          `service ${dep} is required by ${name} but is disabled. Can be enabled by profiles [${ps.join(' ')}]`,
-          { path: `services.${name}.depends_on.${dep}` },
-        );
-      }
-    }
   }
   const out: Mapping = { ...tree };
   if ('services' in tree) out['services'] = enabled;

@@ -51,14 +51,14 @@ test('shared conformance corpus, v2 suites', { skip: sharedAvailable() ? false :
   assert.ok(judgedRate >= MIN_PASS_RATE, `pass rate ${(judgedRate * 100).toFixed(1)} % is below ${MIN_PASS_RATE * 100} %`);
 });
 
-test('full-example golden equals our output when the consistency check is skipped', { skip: sharedAvailable() ? false : NO_SHARED }, async () => {
+test('full-example golden equals our output with --no-consistency --all-resources', { skip: sharedAvailable() ? false : NO_SHARED }, async () => {
   const caseDir = path.join(SHARED_DIR, 'conformance', 'cases', 'cg-full-example');
   const compare = (await import(pathToFileURL(path.join(SHARED_DIR, 'conformance', 'lib', 'compare.mjs')).href)) as CompareLib;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tscompose-golden-home-'));
   try {
     const r = spawnSync(
       'node',
-      [path.join(REPO_ROOT, 'bin', 'tscompose.js'), '-f', 'full-example.yml', '--project-directory', '.', 'config', '--format', 'json', '--no-normalize', '--no-consistency'],
+      [path.join(REPO_ROOT, 'bin', 'tscompose.js'), '-f', 'full-example.yml', '--project-directory', '.', '--all-resources', 'config', '--format', 'json', '--no-normalize', '--no-consistency'],
       { cwd: caseDir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: home, BAR: 'this is a secret', QUX: 'qux_from_environment' } },
     );
     assert.equal(r.status, 0, r.stderr);

@@ -33,6 +33,6 @@ export function registerConfigCommand(program: Command, io: Io, setExit: (code: 
     .option('-o, --output <file>', 'Save to file (default to stdout)')
     .action((services: string[], opts: ConfigFlags, cmd: Command) => {
       const global = cmd.parent?.opts<GlobalFlags>() ?? ({ file: [], profile: [], envFile: [] } as GlobalFlags);
-      setExit(runConfig(projectFlags(global), services, opts, io));
+      setExit(runConfig(projectFlags(global), services, { ...opts, allResources: global.allResources === true }, io));
     });
 }
