@@ -14,7 +14,7 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-npx tsc -p tsconfig.json
+npm run build --silent
 
 dirs=(dist/test/unit/)
 if [ "$(id -u)" = "0" ] && [ -d dist/test/integration ] && ls dist/test/integration/*.test.js >/dev/null 2>&1; then
