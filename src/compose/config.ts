@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { DependencyGraph } from '../graph/graph.js';
 import { ComposeError } from '../model/errors.js';
-import type { Mapping, Value } from '../model/tree.js';
+import type { Mapping } from '../model/tree.js';
 import { isMapping } from '../model/tree.js';
 import type { LoadOptions } from '../loader/context.js';
 import { loadProject } from '../loader/load.js';
@@ -13,7 +13,7 @@ import { parseCompose } from '../loader/parse.js';
 import { allProfiles } from '../loader/profiles.js';
 import { resolveProjectOptions } from '../loader/project-options.js';
 import type { CliProjectFlags } from '../loader/project-options.js';
-import { extractVariables } from '../loader/template.js';
+import { extractTreeVariables } from '../loader/template.js';
 import type { VariableUse } from '../loader/template.js';
 import { renderConfig, renderModel } from './config-render.js';
 import { serviceConfigHash } from './hash.js';
@@ -143,15 +143,11 @@ function dependencyEdges(tree: Mapping): Map<string, string[]> {
 /** `config --variables`: every variable the files use, with its default and whether it is required. */
 function variablesTable(files: readonly string[], format: string): string {
   const found = new Map<string, VariableUse>();
-  const walk = (v: Value): void => {
-    if (typeof v === 'string') {
-      for (const use of extractVariables(v)) if (!found.has(use.name)) found.set(use.name, use);
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (isMapping(v)) Object.values(v).forEach(walk);
-  };
   for (const f of files) {
     const text = f === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(f, 'utf8');
-    for (const doc of parseCompose(text, f)) walk(doc.tree);
+    for (const doc of parseCompose(text, f)) {
+      for (const [name, use] of extractTreeVariables(doc.tree)) if (!found.has(name)) found.set(name, use);
+    }
   }
   const names = [...found.keys()].sort();
   if (format === 'json') {

@@ -19,7 +19,8 @@ export interface Discovered {
   warnings: string[];
 }
 
-function isFile(p: string): boolean {
+/** True when `p` is a regular file (following links); false when missing. */
+export function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
   } catch {

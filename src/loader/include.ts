@@ -6,11 +6,11 @@
  * When both define the same resource, the including file's definition is
  * merged over the included one. Include cycles are reported with the chain.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ComposeError } from '../model/errors.js';
 import type { Mapping } from '../model/tree.js';
 import { isMapping } from '../model/tree.js';
+import { isFile } from './discover.js';
 import { readEnvFiles } from './dotenv.js';
 import { mergeTrees } from './merge.js';
 import { applyResets } from './reset.js';
@@ -35,14 +35,6 @@ export interface IncludeEnv {
 }
 
 const IMPORTED_KEYS = ['services', 'volumes', 'networks', 'secrets', 'configs', 'models'] as const;
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function stringList(v: unknown, where: string, file: string): string[] {
   if (v === undefined || v === null) return [];

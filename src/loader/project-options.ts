@@ -12,10 +12,9 @@
  *
  * COMPOSE_* variables may come from the .env file too, as in Docker Compose.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ComposeError } from '../model/errors.js';
-import { discoverComposeFiles } from './discover.js';
+import { discoverComposeFiles, isFile } from './discover.js';
 import { readEnvFiles } from './dotenv.js';
 
 export interface CliProjectFlags {
@@ -63,14 +62,6 @@ function osEnvironment(env: HostEnv['env']): Record<string, string> {
   return out;
 }
 
-function fileExists(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Add values from env files without overriding what is already set (OS env wins). */
 function addFromEnvFiles(environment: Record<string, string>, files: string[]): void {
   if (files.length === 0) return;
@@ -95,9 +86,9 @@ export function resolveProjectOptions(flags: CliProjectFlags, host: HostEnv): Pr
   if (explicitEnvFiles.length > 0) {
     envFiles = explicitEnvFiles.map((f) => path.resolve(firstDir, f));
     for (const f of envFiles) {
-      if (!fileExists(f)) throw new ComposeError('E_NOT_FOUND', `couldn't find env file: ${f}`, { file: f });
+      if (!isFile(f)) throw new ComposeError('E_NOT_FOUND', `couldn't find env file: ${f}`, { file: f });
     }
-  } else if (!disableDotEnv && fileExists(path.join(firstDir, '.env'))) {
+  } else if (!disableDotEnv && isFile(path.join(firstDir, '.env'))) {
     envFiles = [path.join(firstDir, '.env')];
   }
   addFromEnvFiles(environment, envFiles);
@@ -118,7 +109,7 @@ export function resolveProjectOptions(flags: CliProjectFlags, host: HostEnv): Pr
     throw new ComposeError('E_NOT_FOUND', 'no configuration file provided: not found');
   }
   for (const f of files) {
-    if (f !== '-' && !fileExists(f)) {
+    if (f !== '-' && !isFile(f)) {
       throw new ComposeError('E_NOT_FOUND', `open ${f}: no such file or directory`, { file: f });
     }
   }
@@ -129,7 +120,7 @@ export function resolveProjectOptions(flags: CliProjectFlags, host: HostEnv): Pr
   // The .env of the final project directory, when it differs from the first guess.
   if (explicitEnvFiles.length === 0 && !disableDotEnv && workingDir !== firstDir) {
     const dotEnv = path.join(workingDir, '.env');
-    if (fileExists(dotEnv)) {
+    if (isFile(dotEnv)) {
       addFromEnvFiles(environment, [dotEnv]);
       envFiles = [...envFiles, dotEnv];
     }
