@@ -154,7 +154,10 @@ export interface BundleOptions {
   cwd?: string;
   user?: { uid: number; gid: number; additionalGids?: number[] };
   hostname?: string;
-  terminal?: false;
+  /** process.terminal; true needs `--console-socket` on create (see console-socket.py). */
+  terminal?: boolean;
+  /** process.consoleSize (only meaningful with terminal: true). */
+  consoleSize?: { height: number; width: number };
   /** Bounding, effective and permitted set (inheritable and ambient stay empty, as in Docker). */
   capabilities?: readonly string[];
   noNewPrivileges?: boolean;
@@ -163,6 +166,12 @@ export interface BundleOptions {
   maskedPaths?: readonly string[];
   readonlyPaths?: readonly string[];
   namespaces?: readonly NamespaceType[];
+  /** Namespaces to join instead of create: linux.namespaces[].path for these types. */
+  namespacePaths?: Partial<Record<NamespaceType, string>>;
+  /** root.readonly */
+  rootReadonly?: boolean;
+  /** linux.rootfsPropagation (Docker sets "shared" when a bind is rshared, "rslave" when one is rslave). */
+  rootfsPropagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave' | 'unbindable' | 'runbindable';
   resources?: BundleResources;
   seccomp?: SeccompProfile;
   oomScoreAdj?: number;
@@ -189,6 +198,7 @@ export function buildConfig(opts: BundleOptions): Record<string, unknown> {
     noNewPrivileges: opts.noNewPrivileges ?? true,
   };
   if (opts.oomScoreAdj !== undefined) proc['oomScoreAdj'] = opts.oomScoreAdj;
+  if (opts.consoleSize !== undefined) proc['consoleSize'] = { ...opts.consoleSize };
 
   const resources: Record<string, unknown> = {
     // Docker's device cgroup: deny all, then the defaults the runtime allows itself.
@@ -200,18 +210,22 @@ export function buildConfig(opts: BundleOptions): Record<string, unknown> {
 
   const linux: Record<string, unknown> = {
     resources,
-    namespaces: (opts.namespaces ?? DOCKER_NAMESPACES).map((type) => ({ type })),
+    namespaces: (opts.namespaces ?? DOCKER_NAMESPACES).map((type) => {
+      const nsPath = opts.namespacePaths?.[type];
+      return nsPath === undefined ? { type } : { type, path: nsPath };
+    }),
     maskedPaths: [...(opts.maskedPaths ?? DOCKER_MASKED_PATHS)],
     readonlyPaths: [...(opts.readonlyPaths ?? DOCKER_READONLY_PATHS)],
   };
   if (opts.cgroupsPath !== undefined) linux['cgroupsPath'] = opts.cgroupsPath;
   if (opts.seccomp !== undefined) linux['seccomp'] = opts.seccomp;
   if (opts.sysctl !== undefined) linux['sysctl'] = { ...opts.sysctl };
+  if (opts.rootfsPropagation !== undefined) linux['rootfsPropagation'] = opts.rootfsPropagation;
 
   return {
     ociVersion: '1.0.2',
     process: proc,
-    root: { path: 'rootfs', readonly: false },
+    root: { path: 'rootfs', readonly: opts.rootReadonly ?? false },
     hostname: opts.hostname ?? 'tsc-it',
     mounts: (opts.mounts ?? DOCKER_DEFAULT_MOUNTS).map((m) => ({ ...m, ...(m.options ? { options: [...m.options] } : {}) })),
     linux,

@@ -257,10 +257,10 @@ export class RuntimeSession {
   }
 
   /**
-   * `create`: the container's stdio (and the runtime's own messages) go to
+   * `create` (extraArgs go before the id, e.g. `--console-socket PATH`): the container's stdio (and the runtime's own messages) go to
    * files in the bundle, since the container keeps them open after create exits.
    */
-  async create(bundleDir: string, id: string): Promise<RunResult & { stdoutFile: string; stderrFile: string }> {
+  async create(bundleDir: string, id: string, extraArgs: readonly string[] = []): Promise<RunResult & { stdoutFile: string; stderrFile: string }> {
     this.used.add(id);
     fs.mkdirSync(this.rt.rootDir, { recursive: true, mode: 0o700 });
     const stdoutFile = path.join(bundleDir, `${id}.stdout`);
@@ -269,7 +269,7 @@ export class RuntimeSession {
     const err = fs.openSync(stderrFile, 'w');
     try {
       const code = await new Promise<number>((resolve, reject) => {
-        const child = spawn(this.rt.bin, ['--root', this.rt.rootDir, 'create', '--bundle', bundleDir, id], {
+        const child = spawn(this.rt.bin, ['--root', this.rt.rootDir, 'create', '--bundle', bundleDir, ...extraArgs, id], {
           cwd: '/',
           stdio: ['ignore', out, err],
         });
@@ -440,7 +440,87 @@ export function processesUnder(dir: string): string[] {
   return found;
 }
 
+// ---------------------------------------------------------------------------
+// Named network namespaces (`ip netns`), for tests that join one by path
+
+export const NETNS_DIR = '/var/run/netns';
+
+function runIp(args: string[]): RunResult {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
+}
+
+/** Named network namespaces whose name contains marker. */
+export function listNetns(marker: string): string[] {
+  try {
+    return fs.readdirSync(NETNS_DIR).filter((n) => n.includes(marker)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * `ip netns add name`, then, inside it, a dummy link (a bridge where the kernel
+ * has no dummy driver): the marker a container joining it should see. Nothing is configured that could send traffic. The
+ * first `ip netns add` on a host makes /var/run/netns a mount point of its
+ * own; netnsDirState()/restoreNetnsDir() put that back.
+ */
+export function netnsAdd(name: string, markerLink: string): void {
+  const add = runIp(['netns', 'add', name]);
+  if (add.code !== 0) throw new Error(`ip netns add ${name}: ${add.stderr.trim()}`);
+  let link = runIp(['-n', name, 'link', 'add', markerLink, 'type', 'dummy']);
+  // Kernels without the dummy driver: a bridge with no ports, left down, is as inert.
+  if (link.code !== 0 && /Unknown device type/i.test(link.stderr)) link = runIp(['-n', name, 'link', 'add', markerLink, 'type', 'bridge']);
+  if (link.code !== 0) throw new Error(`ip -n ${name} link add ${markerLink} type dummy|bridge: ${link.stderr.trim()}`);
+}
+
+/** Removes the dummy link and the namespace (each if present); returns what failed. */
+export function netnsDelete(name: string, markerLink: string): string[] {
+  const errors: string[] = [];
+  if (!fs.existsSync(path.join(NETNS_DIR, name))) return errors;
+  const show = runIp(['-n', name, 'link', 'show', markerLink]);
+  if (show.code === 0) {
+    const del = runIp(['-n', name, 'link', 'del', markerLink]);
+    if (del.code !== 0) errors.push(`ip -n ${name} link del ${markerLink}: ${del.stderr.trim()}`);
+  }
+  const r = runIp(['netns', 'del', name]);
+  if (r.code !== 0) errors.push(`ip netns del ${name}: ${r.stderr.trim()}`);
+  return errors;
+}
+
+export interface NetnsDirState {
+  existed: boolean;
+  mounted: boolean;
+}
+
+export function netnsDirState(): NetnsDirState {
+  return { existed: fs.existsSync(NETNS_DIR), mounted: fs.existsSync(NETNS_DIR) && isMountPoint(fs.realpathSync(NETNS_DIR)) };
+}
+
+/**
+ * Undoes what `ip netns add` did to /var/run/netns (its self bind mount, the
+ * dir) if it was not so before and no namespace is left in it.
+ */
+export function restoreNetnsDir(before: NetnsDirState): void {
+  if (!fs.existsSync(NETNS_DIR)) return;
+  if (fs.readdirSync(NETNS_DIR).length > 0) return; // someone else's namespaces
+  const real = fs.realpathSync(NETNS_DIR);
+  if (!before.mounted) {
+    // ip mounts it twice at most (bind onto itself, then --make-shared on the same mount)
+    for (let i = 0; i < 4 && isMountPoint(real); i++) {
+      const r = spawnSync('umount', [real], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`umount ${real}: ${r.stderr.trim()}`);
+    }
+  }
+  if (!before.existed) fs.rmdirSync(real);
+}
+
+// ---------------------------------------------------------------------------
+// What a suite left behind (continued)
+
 export interface Leftovers {
+  /** Named network namespaces (`ip netns`) whose name contains the marker. */
+  netns: string[];
   mounts: string[];
   /** Cgroup dirs whose path names one of our containers (contains `marker`). */
   cgroups: string[];
@@ -463,6 +543,7 @@ export function findLeftovers(tmpDir: string, marker: string, baselineCgroups: r
   const ours = all.filter((c) => c.includes(marker));
   // A parent dir holding only our containers (e.g. /tscompose) is not flagged by name.
   return {
+    netns: listNetns(marker),
     mounts: mountsUnder(tmpDir),
     cgroups: ours,
     processes: processesUnder(tmpDir),
@@ -472,6 +553,7 @@ export function findLeftovers(tmpDir: string, marker: string, baselineCgroups: r
 
 export function describeLeftovers(l: Leftovers): string {
   const parts: string[] = [];
+  if (l.netns.length) parts.push(`network namespaces: ${l.netns.join(', ')}`);
   if (l.mounts.length) parts.push(`mounts: ${l.mounts.join(', ')}`);
   if (l.cgroups.length) parts.push(`cgroups: ${l.cgroups.join(', ')}`);
   if (l.processes.length) parts.push(`processes: ${l.processes.join('; ')}`);

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,6 +56,84 @@ rt_mount (const char *src, const char *target, const char *fstype, unsigned long
   return 0;
 }
 
+/* Decodes mountinfo's octal escapes (\040 for a space...) in place. */
+static void
+mountinfo_unescape (char *s)
+{
+  char *w = s;
+  for (; *s; s++, w++)
+    {
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+        {
+          *w = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          s += 3;
+        }
+      else
+        *w = *s;
+    }
+  *w = '\0';
+}
+
+/* Makes the mount holding the rootfs private if it is shared, as runc's
+ * rootfsParentMountPrivate: pivot_root fails with EINVAL when the new root's
+ * parent mount is shared (which it is after rootfsPropagation "shared" or
+ * "rshared", or when the host mount is), and the self bind below must not
+ * propagate to peers outside the container. Only that one mount changes. */
+static int
+rootfs_parent_private (const char *rootfs, rt_error_t *err)
+{
+  cleanup_file FILE *f = NULL;
+  cleanup_free char *line = NULL;
+  cleanup_free char *best = NULL;
+  char real[PATH_MAX];
+  size_t cap = 0, bestlen = 0;
+  bool best_shared = false;
+
+  if (realpath (rootfs, real) == NULL)
+    return rt_fail (err, errno, "realpath `%s`", rootfs);
+  f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return rt_fail (err, errno, "open `/proc/self/mountinfo`");
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *save = NULL, *tok, *mp = NULL;
+      bool shared = false;
+      size_t len;
+      int field = 0;
+
+      for (tok = strtok_r (line, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
+        {
+          field++;
+          if (field == 5)
+            mp = tok;
+          else if (field >= 7)
+            {
+              if (strcmp (tok, "-") == 0)
+                break;
+              if (strncmp (tok, "shared:", 7) == 0)
+                shared = true;
+            }
+        }
+      if (mp == NULL)
+        continue;
+      mountinfo_unescape (mp);
+      len = strlen (mp);
+      if (strcmp (mp, "/") != 0 && (strncmp (real, mp, len) != 0 || (real[len] != '/' && real[len] != '\0')))
+        continue;
+      /* the deepest mount point wins; of several on one point, the last (top) one */
+      if (len >= bestlen)
+        {
+          free (best);
+          best = xstrdup (mp);
+          bestlen = len;
+          best_shared = shared;
+        }
+    }
+  if (best != NULL && best_shared)
+    return rt_mount (NULL, best, NULL, MS_PRIVATE, NULL, best, err);
+  return 0;
+}
+
 int
 rt_rootfs_prepare (const rt_spec_t *spec, rt_error_t *err)
 {
@@ -66,6 +146,8 @@ rt_rootfs_prepare (const rt_spec_t *spec, rt_error_t *err)
   if (rt_mount (NULL, "/", NULL, prop ? prop | MS_REC : MS_SLAVE | MS_REC, NULL, "/",
                 err)
       < 0)
+    return -1;
+  if (rootfs_parent_private (spec->rootfs, err) < 0)
     return -1;
   if (rt_mount (spec->rootfs, spec->rootfs, NULL, MS_BIND | MS_REC, NULL, spec->rootfs, err) < 0)
     return -1;
