@@ -3,13 +3,15 @@
 # it installs what it needs, builds, then runs every test layer that applies:
 #   unit         no root; includes the project's compose-spec/ fixtures and,
 #                when ../shared is present, the shared conformance corpus
+#   e2e          the engine daemon on a temp root and socket, driven by the
+#                real docker CLI when it is installed (skipped otherwise)
 #   integration  root only: the engine's runtime against crun and runc (needs
 #                the Debian packages below, installed here when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the engine's build and root tests need.
-DEB_PACKAGES=(gcc make pkg-config libjansson-dev libseccomp-dev busybox-static crun runc)
+DEB_PACKAGES=(gcc make pkg-config libjansson-dev libseccomp-dev busybox-static crun runc attr iproute2 python3)
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -35,7 +37,7 @@ else
   echo "engine/runtime not built: needs cc, pkg-config, libjansson-dev, libseccomp-dev"
 fi
 
-dirs=(dist/test/unit/)
+dirs=(dist/test/unit/ dist/test/e2e/)
 if [ "$(id -u)" = "0" ] && [ -d dist/test/integration ] && ls dist/test/integration/*.test.js >/dev/null 2>&1; then
   dirs+=(dist/test/integration/)
 fi

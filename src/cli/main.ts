@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { isComposeError } from '../model/errors.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerEngineCommand } from './commands/engine.js';
 import { addGlobalFlags } from './global-flags.js';
 
 export const VERSION = '0.1.0';
@@ -36,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError(false);
   addGlobalFlags(program);
   registerConfigCommand(program, io, setExit);
+  registerEngineCommand(program, io, setExit);
   program
     .command('version')
     .description('Show the tscompose version information')

@@ -15,27 +15,22 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import {
+  DEFAULT_CAPABILITIES,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_NAMESPACES,
+  DEFAULT_PATH_ENV,
+  DEFAULT_READONLY_PATHS,
+  DEFAULT_SHM_SIZE,
+  defaultMounts,
+} from '../../engine/daemon/containers/defaults.js';
+import type { OciNamespaceType } from '../../engine/daemon/containers/types.js';
 import { REPO_ROOT, SHARED_DIR } from './paths.js';
 
 const require = createRequire(import.meta.url);
 
-/** Docker's default capability set (moby oci/caps/defaults.go). */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+/** Docker's default capability set (engine/daemon/containers/defaults.ts, as moby's oci/caps/defaults.go). */
+export const DOCKER_DEFAULT_CAPS: readonly string[] = DEFAULT_CAPABILITIES;
 
 /** Capability numbers (linux/capability.h), for computing /proc/self/status masks. */
 export const CAP_NUMBERS: Readonly<Record<string, number>> = {
@@ -91,43 +86,18 @@ export interface OciMount {
   options?: string[];
 }
 
-/** Docker's default mounts (moby oci/defaults.go), with Docker's default 64 MiB /dev/shm. */
-export const DOCKER_DEFAULT_MOUNTS: readonly OciMount[] = [
-  { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-  {
-    destination: '/dev/pts',
-    type: 'devpts',
-    source: 'devpts',
-    options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-  },
-  { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-  { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-  { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-];
+/** Docker's default mounts (engine/daemon/containers/defaults.ts), with Docker's default 64 MiB /dev/shm. */
+export const DOCKER_DEFAULT_MOUNTS: readonly OciMount[] = defaultMounts(DEFAULT_SHM_SIZE);
 
-/** Docker's masked paths (moby oci/defaults.go). */
-export const DOCKER_MASKED_PATHS: readonly string[] = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/interrupts',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/devices/virtual/powercap',
-];
+/** Docker's masked paths (engine/daemon/containers/defaults.ts). */
+export const DOCKER_MASKED_PATHS: readonly string[] = DEFAULT_MASKED_PATHS;
 
-/** Docker's read-only paths (moby oci/defaults.go). */
-export const DOCKER_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+/** Docker's read-only paths (engine/daemon/containers/defaults.ts). */
+export const DOCKER_READONLY_PATHS: readonly string[] = DEFAULT_READONLY_PATHS;
 
-export type NamespaceType = 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup' | 'user';
-export const DOCKER_NAMESPACES: readonly NamespaceType[] = ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'];
+export type NamespaceType = OciNamespaceType;
+/** Docker's namespaces, in Docker's order, with the private cgroup namespace it uses on cgroup v2. */
+export const DOCKER_NAMESPACES: readonly NamespaceType[] = [...DEFAULT_NAMESPACES, 'cgroup'];
 
 export interface Rlimit {
   type: string;
@@ -180,7 +150,7 @@ export interface BundleOptions {
   cgroupsPath?: string;
 }
 
-export const DEFAULT_ENV: readonly string[] = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+export const DEFAULT_ENV: readonly string[] = [DEFAULT_PATH_ENV];
 
 /** The config.json for a set of options (Docker's defaults where an option is absent). */
 export function buildConfig(opts: BundleOptions): Record<string, unknown> {

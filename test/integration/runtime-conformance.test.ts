@@ -572,7 +572,15 @@ describe('lifecycle: create, state, start, exec, ps, pause, resume, kill, delete
     validateState(running);
     assert.equal(running.status, 'running');
     assert.equal(running.pid, pid);
-    assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\u00001000/);
+    // `start` returns once the init is released; its execve may still be a
+    // moment away (runc's init shows as `runc init` until then): poll briefly.
+    let cmdline = '';
+    for (let i = 0; i < 100; i++) {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.startsWith('sleep')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(cmdline, /^sleep\u00001000/);
 
     const ex = await s.execIn(id, ['hostname']);
     assert.equal(ex.code, 0, out(ex));

@@ -1,0 +1,126 @@
+/**
+ * Image routes over the ImageStore: list, inspect, import (`docker import`),
+ * load/save, tag, remove, history, prune. Image names may contain slashes
+ * (`library/busybox:latest`), hence the `{name:.*}` patterns, added after the
+ * fixed paths they would otherwise swallow.
+ */
+import type { ServerResponse } from 'node:http';
+import { ApiError, BadRequestError } from '../errors.js';
+import type { ImageStore } from '../images/types.js';
+import type { ImportOptions } from '../images/types.js';
+import { JsonStream, sendJson } from '../server/respond.js';
+import type { Router } from '../server/router.js';
+import type { EngineContext } from './engine-context.js';
+import { boolFilter, boolQuery, parseFilters } from './filters.js';
+import type { Filters } from './filters.js';
+
+/** `repo[:tag]` → its parts; a colon before the last slash is a registry port, not a tag. */
+export function splitRepoTag(ref: string): { repo: string; tag?: string } {
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/') && colon > 0) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref };
+}
+
+const record = (f: Filters): Record<string, string[]> => Object.fromEntries(f);
+
+export function registerImageRoutes(router: Router, ctx: EngineContext): void {
+  const store = (): ImageStore => {
+    if (ctx.images) return ctx.images;
+    throw new ApiError(500, `image store unavailable: ${ctx.imagesError ?? 'not configured'}`);
+  };
+
+  router.get('/images/json', async ({ res, query }) => {
+    const filters = parseFilters(query.get('filters'));
+    sendJson(res, 200, await store().list({ all: boolQuery(query, 'all'), filters: record(filters) }));
+  });
+
+  router.get('/images/get', async ({ res, query }) => {
+    const names = query.getAll('names').flatMap((n) => n.split(',')).filter((n) => n !== '');
+    if (names.length === 0) throw new BadRequestError('no image names given');
+    await save(store(), names, res);
+  });
+
+  router.post('/images/create', async ({ req, res, query }) => {
+    const fromImage = query.get('fromImage');
+    const fromSrc = query.get('fromSrc');
+    if (fromImage !== null && fromImage !== '') {
+      throw new ApiError(501, `pulling ${fromImage} is not supported yet: this engine has no registry client; use docker load or docker import`);
+    }
+    if (fromSrc !== '-') {
+      throw new ApiError(501, fromSrc === null || fromSrc === '' ? 'fromImage or fromSrc is required' : `importing from ${fromSrc} is not supported: send the archive as the request body (fromSrc=-)`);
+    }
+    const opts: ImportOptions = {};
+    const repoParam = query.get('repo') ?? '';
+    if (repoParam !== '') {
+      const { repo, tag } = splitRepoTag(repoParam);
+      opts.repo = repo;
+      const t = query.get('tag') || tag;
+      if (t) opts.tag = t;
+    }
+    const message = query.get('message');
+    if (message) opts.message = message;
+    const changes = query.getAll('changes').filter((c) => c !== '');
+    if (changes.length > 0) opts.changes = changes;
+    const platform = query.get('platform');
+    if (platform) opts.platform = platform;
+    const images = store();
+    const stream = new JsonStream(res);
+    try {
+      const id = await images.importRootfs(req, opts);
+      stream.write({ status: id });
+      stream.end();
+    } catch (e) {
+      stream.fail(e);
+    }
+  });
+
+  router.post('/images/load', async ({ req, res, query }) => {
+    const quiet = boolQuery(query, 'quiet');
+    const images = store();
+    const stream = new JsonStream(res);
+    try {
+      const loaded = await images.load(req, (line) => {
+        if (!quiet) stream.write({ status: line });
+      });
+      for (const name of loaded) {
+        stream.write({ stream: name.startsWith('sha256:') ? `Loaded image ID: ${name}\n` : `Loaded image: ${name}\n` });
+      }
+      stream.end();
+    } catch (e) {
+      stream.fail(e);
+    }
+  });
+
+  router.post('/images/prune', async ({ res, query }) => {
+    const filters = parseFilters(query.get('filters'));
+    const dangling = boolFilter(filters, 'dangling') ?? true;
+    filters.delete('dangling');
+    sendJson(res, 200, await store().prune({ dangling, filters: record(filters) }, ctx.imageInUse));
+  });
+
+  router.get('/images/{name:.*}/json', async ({ res, params }) => sendJson(res, 200, await store().inspect(params['name'] ?? '')));
+  router.get('/images/{name:.*}/history', async ({ res, params }) => sendJson(res, 200, await store().history(params['name'] ?? '')));
+  router.get('/images/{name:.*}/get', async ({ res, params }) => save(store(), [params['name'] ?? ''], res));
+
+  router.post('/images/{name:.*}/tag', async ({ res, params, query }) => {
+    const repo = query.get('repo') ?? '';
+    if (repo === '') throw new BadRequestError('repository name must have at least one component');
+    const tag = query.get('tag');
+    await store().tag(params['name'] ?? '', repo, tag === null || tag === '' ? undefined : tag);
+    res.writeHead(201);
+    res.end();
+  });
+
+  router.delete('/images/{name:.*}', async ({ res, params, query }) => {
+    const opts = { force: boolQuery(query, 'force'), noprune: boolQuery(query, 'noprune') };
+    sendJson(res, 200, await store().remove(params['name'] ?? '', opts, ctx.imageInUse));
+  });
+}
+
+async function save(images: ImageStore, names: string[], res: ServerResponse): Promise<void> {
+  // Resolve every name first: a missing image must be a 404, not a truncated tar.
+  for (const n of names) await images.inspect(n);
+  res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  await images.save(names, res);
+  res.end();
+}

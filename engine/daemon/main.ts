@@ -1,0 +1,162 @@
+/**
+ * The engine daemon: `node dist/engine/daemon/main.js [--host unix:///path.sock]
+ * [--root DIR] [--debug] [--log-stderr]` (env TSCOMPOSE_HOST, TSCOMPOSE_ROOT).
+ * Wires the parts together, serves the Engine API on the unix socket, and stops
+ * gracefully on SIGTERM/SIGINT: the listener closes, containers (when there
+ * are some) are left running for their monitors.
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readBuildInfo } from './api/build-info.js';
+import type { EngineContext } from './api/engine-context.js';
+import { readHostFacts } from './api/host-facts.js';
+import { registerImageRoutes } from './api/routes-images.js';
+import { registerSystemRoutes } from './api/routes-system.js';
+import { registerVolumeRoutes } from './api/routes-volumes.js';
+import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, apiSchemaDir, parseDaemonArgs } from './config.js';
+import type { DaemonConfig } from './config.js';
+import type { ImageStore } from './images/types.js';
+import { closeServer, createApiServer, listenUnix } from './server/http-server.js';
+import { fileLogger } from './server/logger.js';
+import type { Logger } from './server/logger.js';
+import { pingSocket } from './server/probe.js';
+import { Router } from './server/router.js';
+import { loadValidators } from './server/validate.js';
+import { writeFileAtomic } from './state/atomic.js';
+import { loadEngineId } from './state/engine-id.js';
+import { pidFileOf, readPid, runningEnginePid } from './state/pid-file.js';
+import { VolumeStore } from './volumes/store.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+export interface RunningDaemon {
+  server: http.Server;
+  ctx: EngineContext;
+  stop(): Promise<void>;
+}
+
+/** Opens the image store (under ROOT/image); a failure leaves the rest of the API serving, and says why. */
+async function openImages(root: string, logger: Logger): Promise<{ images?: ImageStore; error?: string }> {
+  try {
+    const { FsImageStore } = await import('./images/store.js');
+    return { images: new FsImageStore(path.join(root, 'image')) };
+  } catch (e) {
+    const error = (e as Error).message;
+    logger.error(`image store unavailable: ${error}`);
+    return { error };
+  }
+}
+
+/** Refuses to start next to a live engine; clears what a dead one left behind. */
+async function claimSocketAndRoot(config: DaemonConfig): Promise<void> {
+  const other = runningEnginePid(config.root);
+  if (other !== undefined && other !== process.pid) {
+    throw new Error(`another engine (pid ${other}) is running on ${config.root}`);
+  }
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(config.socketPath);
+  } catch {
+    return;
+  }
+  if (await pingSocket(config.socketPath)) throw new Error(`another engine is already listening on ${config.socketPath}`);
+  if (!st.isSocket()) throw new Error(`${config.socketPath} exists and is not a socket; not removing it`);
+  fs.unlinkSync(config.socketPath);
+}
+
+export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> {
+  fs.mkdirSync(config.root, { recursive: true, mode: 0o710 });
+  const logger = fileLogger({ file: path.join(config.root, 'engine.log'), debug: config.debug, stderr: config.logToStderr });
+  try {
+    await claimSocketAndRoot(config);
+    await writeFileAtomic(pidFileOf(config.root), `${process.pid}\n`, 0o644);
+
+    const volumes = new VolumeStore(config.root, { logger });
+    await volumes.open();
+    const { images, error: imagesError } = await openImages(config.root, logger);
+    const ctx: EngineContext = {
+      id: await loadEngineId(config.root),
+      root: config.root,
+      debug: config.debug,
+      build: readBuildInfo(SELF),
+      facts: readHostFacts(),
+      logger,
+      validator: loadValidators(apiSchemaDir(path.dirname(SELF), process.env)),
+      volumes,
+      images,
+      imageInUse: () => false,
+    };
+    if (imagesError !== undefined) ctx.imagesError = imagesError;
+
+    const router = new Router({ maxVersion: API_VERSION, minVersion: MIN_API_VERSION, logger });
+    registerSystemRoutes(router, ctx);
+    registerVolumeRoutes(router, ctx);
+    registerImageRoutes(router, ctx);
+
+    const server = createApiServer({ router, logger, apiVersion: API_VERSION, engineVersion: ENGINE_VERSION });
+    await listenUnix(server, config.socketPath, 0o660);
+    logger.info(`tscompose engine ${ENGINE_VERSION} (API ${API_VERSION}) started: pid ${process.pid}, socket ${config.socketPath}, root ${config.root}`);
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        logger.info('stopping: closing the API listener');
+        await closeServer(server, 5000);
+        fs.rmSync(config.socketPath, { force: true });
+        // Only our own pid file: a successor may already have written its own.
+        if (readPid(config.root) === process.pid) fs.rmSync(pidFileOf(config.root), { force: true });
+        logger.info('stopped');
+      })();
+      return stopping;
+    };
+    return { server, ctx, stop };
+  } catch (e) {
+    logger.error(`cannot start: ${(e as Error).message}`);
+    if (readPid(config.root) === process.pid) fs.rmSync(pidFileOf(config.root), { force: true });
+    throw e;
+  }
+}
+
+async function main(): Promise<void> {
+  let config: DaemonConfig;
+  try {
+    config = parseDaemonArgs(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`tscompose-engine: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  let daemon: RunningDaemon;
+  try {
+    daemon = await startDaemon(config);
+  } catch (e) {
+    process.stderr.write(`tscompose-engine: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    daemon.ctx.logger.info(`received ${sig}`);
+    // A second signal means "now": skip the graceful close.
+    if (signals > 1) process.exit(1);
+    void daemon.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        daemon.ctx.logger.error(`stop: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('uncaughtException', (e) => {
+    daemon.ctx.logger.error(`uncaught: ${e.stack ?? e.message}`);
+    void daemon.stop().finally(() => process.exit(1));
+  });
+}
+
+// Run only as the entry point, so tests may import startDaemon.
+if (process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(SELF)) {
+  void main();
+}

@@ -1,0 +1,67 @@
+/**
+ * The HTTP/1.1 server on the engine's unix socket. Every reply carries the
+ * headers dockerd puts on all responses (clients read the API version and OS
+ * from any of them, not only from /_ping).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Logger } from './logger.js';
+import type { Router } from './router.js';
+
+export interface ApiServerOptions {
+  /** The request listener (a Router; anything with its handle method in tests). */
+  router: Pick<Router, 'handle'>;
+  logger: Logger;
+  apiVersion: string;
+  engineVersion: string;
+}
+
+export function createApiServer(opts: ApiServerOptions): http.Server {
+  const server = http.createServer((req, res) => {
+    res.setHeader('API-Version', opts.apiVersion);
+    res.setHeader('OS-Type', 'linux');
+    res.setHeader('Docker-Experimental', 'false');
+    res.setHeader('Server', `tscompose-engine/${opts.engineVersion}`);
+    void opts.router.handle(req, res);
+  });
+  // Streams (logs -f, events, attach) stay open for as long as the client wants.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.on('clientError', (err, socket) => {
+    opts.logger.debug(`client error: ${err.message}`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+/** Listens on `socketPath` (its directory created) and sets the socket's mode. */
+export async function listenUnix(server: http.Server, socketPath: string, mode: number): Promise<void> {
+  await fs.promises.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(socketPath, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  await fs.promises.chmod(socketPath, mode);
+}
+
+/** Stops accepting, ends idle keep-alive connections, and waits for in-flight requests. */
+export function closeServer(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      // Long-lived streams (logs -f, events) would hold a graceful close forever.
+      server.closeAllConnections();
+    }, graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
