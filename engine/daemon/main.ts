@@ -12,11 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { readBuildInfo } from './api/build-info.js';
 import type { EngineContext } from './api/engine-context.js';
 import { readHostFacts } from './api/host-facts.js';
+import { registerContainerIoRoutes } from './api/routes-container-io.js';
 import { registerImageRoutes } from './api/routes-images.js';
+import { registerContainerRoutes } from './api/routes-containers.js';
 import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, apiSchemaDir, parseDaemonArgs } from './config.js';
 import type { DaemonConfig } from './config.js';
+import { realHostOps } from './containers/host-ops.js';
+import { readHostSpecFacts } from './containers/host-spec.js';
+import { ContainerManager } from './containers/lifecycle.js';
+import { reconcileContainers } from './containers/reconcile.js';
+import { findRuntimeBins } from './containers/runtime-bins.js';
 import type { ImageStore } from './images/types.js';
 import { closeServer, createApiServer, listenUnix } from './server/http-server.js';
 import { fileLogger } from './server/logger.js';
@@ -76,17 +83,30 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     const volumes = new VolumeStore(config.root, { logger });
     await volumes.open();
     const { images, error: imagesError } = await openImages(config.root, logger);
+    const facts = readHostFacts();
+    const containers = new ContainerManager({
+      root: config.root,
+      images,
+      volumes,
+      host: realHostOps,
+      bins: findRuntimeBins(),
+      facts: readHostSpecFacts(facts.cgroupVersion),
+      logger,
+    });
+    await reconcileContainers(containers);
+    volumes.setUsedBy((name) => containers.volumeUsers(name));
     const ctx: EngineContext = {
       id: await loadEngineId(config.root),
       root: config.root,
       debug: config.debug,
       build: readBuildInfo(SELF),
-      facts: readHostFacts(),
+      facts,
       logger,
       validator: loadValidators(apiSchemaDir(path.dirname(SELF), process.env)),
       volumes,
       images,
-      imageInUse: () => false,
+      imageInUse: (id) => containers.imageInUse(id),
+      containers,
     };
     if (imagesError !== undefined) ctx.imagesError = imagesError;
 
@@ -94,6 +114,8 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     registerSystemRoutes(router, ctx);
     registerVolumeRoutes(router, ctx);
     registerImageRoutes(router, ctx);
+    registerContainerIoRoutes(router, ctx);
+    registerContainerRoutes(router, ctx, containers);
 
     const server = createApiServer({ router, logger, apiVersion: API_VERSION, engineVersion: ENGINE_VERSION });
     await listenUnix(server, config.socketPath, 0o660);
@@ -104,6 +126,8 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
       stopping ??= (async () => {
         logger.info('stopping: closing the API listener');
         await closeServer(server, 5000);
+        // Containers keep running under their monitors (live restore); only our watchers stop.
+        containers.close();
         fs.rmSync(config.socketPath, { force: true });
         // Only our own pid file: a successor may already have written its own.
         if (readPid(config.root) === process.pid) fs.rmSync(pidFileOf(config.root), { force: true });

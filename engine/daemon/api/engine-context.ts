@@ -2,6 +2,7 @@
  * What the API routes are given: the daemon's parts, wired once by main.ts.
  * Routes never reach the host or global state except through these.
  */
+import type { ContainerLookup } from '../containers/handle.js';
 import type { ImageStore } from '../images/types.js';
 import type { Logger } from '../server/logger.js';
 import type { BodyValidator } from '../server/validate.js';
@@ -30,4 +31,6 @@ export interface EngineContext {
   imagesError?: string;
   /** Whether a container uses the image; none do until containers exist. */
   imageInUse: (id: string) => boolean;
+  /** The container manager's lookup (for the I/O routes); absent in route tests that need none. */
+  containers?: ContainerLookup;
 }

@@ -5,25 +5,43 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import type { Logger } from './logger.js';
 import type { Router } from './router.js';
 
 export interface ApiServerOptions {
   /** The request listener (a Router; anything with its handle method in tests). */
-  router: Pick<Router, 'handle'>;
+  router: Pick<Router, 'handle'> & Partial<Pick<Router, 'handleUpgrade'>>;
   logger: Logger;
   apiVersion: string;
   engineVersion: string;
 }
 
 export function createApiServer(opts: ApiServerOptions): http.Server {
-  const server = http.createServer((req, res) => {
+  const commonHeaders = (res: http.ServerResponse): void => {
     res.setHeader('API-Version', opts.apiVersion);
     res.setHeader('OS-Type', 'linux');
     res.setHeader('Docker-Experimental', 'false');
     res.setHeader('Server', `tscompose-engine/${opts.engineVersion}`);
+  };
+  const server = http.createServer((req, res) => {
+    commonHeaders(res);
     void opts.router.handle(req, res);
+  });
+  // Docker's hijacked requests (attach, exec start) come as `Connection: Upgrade`.
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const handleUpgrade = opts.router.handleUpgrade?.bind(opts.router);
+    if (handleUpgrade === undefined) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    socket.on('error', (e) => opts.logger.debug(`upgraded connection: ${e.message}`));
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    commonHeaders(res);
+    void handleUpgrade(req, res, socket, head);
   });
   // Streams (logs -f, events, attach) stay open for as long as the client wants.
   server.requestTimeout = 0;

@@ -730,6 +730,11 @@ main (int argc, char **argv)
               }
           }
 
+        /* Attach clients first: one that connected while the container was
+         * being started (docker run attaches, then starts) must be accepted
+         * before the first output is read, or it would miss it. */
+        mon_attach_handle (pfds + i_att, n_att);
+
         /* Output: read until it would block when the container has gone. */
         {
           int k;
@@ -776,7 +781,6 @@ main (int argc, char **argv)
         else if (i_out >= 0 && stdin_pending >= 0 && pfds[i_out].fd == stdin_pending
                  && (pfds[i_out].revents & POLLOUT))
           mon_stdin_flush ();
-        mon_attach_handle (pfds + i_att, n_att);
       }
 
     /* The container has exited: record it and go. */
