@@ -818,7 +818,7 @@ main (int argc, char **argv)
   check ("seccomp: TSYNC, LOG, SPEC_ALLOW flags; errnoRet defaults to EPERM", t_seccomp_flags);
   check_with_profile ("seccomp: Docker default profile (x86_64) loads; unshare/mount EPERM, clone3 ENOSYS, getpid, fork+exec work",
          t_seccomp_docker_default);
-  check ("seccomp: after dropping CAP_SYS_ADMIN it needs noNewPrivileges, and says so", t_seccomp_after_caps);
+  check_with_profile ("seccomp: after dropping CAP_SYS_ADMIN it needs noNewPrivileges, and says so", t_seccomp_after_caps);
   check_with_profile ("seccomp first (Docker profile), then keepcaps+setuid(1000)+Docker default caps under it, then exec",
          t_seccomp_before_caps);
   check ("rlimits: NOFILE above the hard limit is lowered with a warning", t_rlimit_lowered);
