@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { ApiError } from '../errors.js';
-import { syncDir } from './atomic.js';
+import { syncDir } from '../state/atomic.js';
 import { digestHex, sha256 } from './digest.js';
 
 export class BlobStore {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { Unpack, type ReadEntry } from 'tar';
 import { ApiError, BadRequestError } from '../errors.js';
-import { syncDir, writeJsonAtomic } from './atomic.js';
+import { syncDir, writeJsonAtomic } from '../state/atomic.js';
 import type { BlobStore } from './blobs.js';
 import { decompressed } from './compression.js';
 import { digestHex, sha256 } from './digest.js';

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic } from './atomic.js';
+import { writeJsonAtomic } from '../state/atomic.js';
 import { digestHex } from './digest.js';
 
 export interface ImageRecord {

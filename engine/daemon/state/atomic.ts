@@ -32,7 +32,8 @@ export function writeJsonAtomic(file: string, value: unknown, mode = 0o644): Pro
   return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, mode);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsync a directory so a rename into it survives a crash. */
+export async function syncDir(dir: string): Promise<void> {
   let fh: fs.promises.FileHandle | undefined;
   try {
     fh = await fs.promises.open(dir, 'r');
