@@ -229,6 +229,65 @@ describe('containers through the engine, driven by the docker CLI', { skip }, ()
     assert.equal(ok(['ps', '-aq']), '');
   });
 
+  it('restarts on-failure:2 twice, then leaves it exited', async () => {
+    const id = ok(['run', '-d', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 1']);
+    ids.add(id);
+    const deadline = Date.now() + 15_000;
+    let got = JSON.parse(ok(['inspect', id]))[0];
+    while (!(got.State.Status === 'exited' && got.RestartCount === 2) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = JSON.parse(ok(['inspect', id]))[0];
+    }
+    assert.equal(got.State.Status, 'exited', JSON.stringify(got.State));
+    assert.equal(got.RestartCount, 2);
+    assert.equal(got.State.ExitCode, 1);
+    assert.deepEqual(got.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    // No further restart comes.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(JSON.parse(ok(['inspect', id]))[0].RestartCount, 2);
+    ok(['rm', id]);
+  });
+
+  it('refuses an unknown restart policy and a retry count without on-failure (400)', () => {
+    const bad = docker(['create', '--restart', 'always:3', 'busybox', 'true']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /maximum retry count can only be used with 'on-failure'|invalid restart policy/);
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+
+  it('restarts an always container that exits 0 until docker stop, which stops it for good', async () => {
+    ok(['run', '-d', '--name', 'again', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2; exit 0']);
+    inspect('again');
+    const deadline = Date.now() + 15_000;
+    let count = 0;
+    let sawRestarting = false;
+    while (count < 3 && Date.now() < deadline) {
+      const got = JSON.parse(ok(['inspect', 'again']))[0];
+      count = got.RestartCount;
+      if (got.State.Status === 'restarting') {
+        sawRestarting = true;
+        assert.equal(got.State.Restarting, true);
+        assert.equal(got.State.Running, true);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(count >= 3, `RestartCount ${count}`);
+    assert.ok(sawRestarting || count >= 3);
+    ok(['stop', '-t', '1', 'again']);
+    const stopped = JSON.parse(ok(['inspect', 'again']))[0];
+    assert.equal(stopped.State.Status, 'exited');
+    assert.equal(stopped.State.Restarting, false);
+    await new Promise((r) => setTimeout(r, 2500));
+    const later = JSON.parse(ok(['inspect', 'again']))[0];
+    assert.equal(later.State.Status, 'exited');
+    assert.equal(later.RestartCount, stopped.RestartCount);
+    // A user's start resets the count.
+    ok(['start', 'again']);
+    assert.ok(JSON.parse(ok(['inspect', 'again']))[0].RestartCount < stopped.RestartCount);
+    ok(['rm', '-f', 'again']);
+    assert.equal(ok(['ps', '-aq']), '');
+  });
+
   it('keeps a container running across a SIGKILLed daemon (live restore)', async () => {
     ok(['run', '-d', '--name', 'live', 'busybox', 'sleep', '300']);
     const before = inspect('live');

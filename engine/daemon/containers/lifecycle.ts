@@ -29,6 +29,8 @@ import { generateName, nameConflictMessage, newContainerId, normalizeName } from
 import { buildOciSpec } from './oci-spec.js';
 import { mergeImageConfig } from './process.js';
 import { initialState, rfc3339Nano } from './records.js';
+import { decideOnExit, newTracker, signalCancelsRestart, validateRestartPolicy } from './restart-policy.js';
+import type { RestartTracker } from './restart-policy.js';
 import type { ContainerPaths, ContainerRecord, MountPoint } from './records.js';
 import { defaultRunDir } from './run-dir.js';
 import type { RuntimeBins } from './runtime-bins.js';
@@ -81,6 +83,9 @@ export class ContainerManager implements ContainerLookup {
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #exitListeners = new Map<string, Set<() => void>>();
   readonly #persistQueue = new Map<string, Promise<void>>();
+  /** Restart managers (restart-policy.ts) and pending back-off timers, per container. */
+  readonly #restarts = new Map<string, RestartTracker>();
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #now: () => Date;
 
   constructor(opts: ManagerOptions) {
@@ -166,6 +171,8 @@ export class ContainerManager implements ContainerLookup {
     try {
       const imageRef = body.Image ?? '';
       if (imageRef === '') throw new BadRequestError('config cannot be empty in order to create a container');
+      const policyError = validateRestartPolicy(body.HostConfig?.RestartPolicy, body.HostConfig?.AutoRemove === true);
+      if (policyError !== undefined) throw new BadRequestError(policyError);
       const imageId = await images.resolve(imageRef);
       if (!imageId) throw new NotFoundError(`No such image: ${imageRef}`);
       const imageConfig = await images.config(imageId);
@@ -340,9 +347,20 @@ export class ContainerManager implements ContainerLookup {
     await this.#lock.run(id, () => this.#startLocked(id));
   }
 
-  async #startLocked(id: string): Promise<void> {
+  /**
+   * `auto`: a restart policy's start (no state guard, RestartCount kept);
+   * otherwise a user's start, which resets the restart manager, RestartCount
+   * and the manual-stop mark (dockerd's resetRestartManager).
+   */
+  async #startLocked(id: string, auto = false): Promise<void> {
     const rec = this.#mustGet(id);
-    canStart(rec.State);
+    if (!auto) {
+      canStart(rec.State);
+      this.#cancelRestartTimer(id);
+      this.#restarts.set(id, newTracker());
+      rec.RestartCount = 0;
+      rec.HasBeenManuallyStopped = false;
+    }
     const p = this.paths(id);
     const host = this.#o.host;
     const lowers = await this.#images().layerDirs(rec.Image);
@@ -437,6 +455,38 @@ export class ContainerManager implements ContainerLookup {
     const p = this.paths(id);
     const info = await readExit(path.join(p.monitor, 'exit.json'), this.#now());
     await this.#cleanupRun(id);
+    const tracker = this.#restarts.get(id) ?? newTracker();
+    const decision = decideOnExit(rec.HostConfig.RestartPolicy, tracker, {
+      exitCode: info.exitCode,
+      restartCount: rec.RestartCount,
+      manuallyStopped: rec.HasBeenManuallyStopped === true,
+      runMs: this.#now().getTime() - Date.parse(rec.State.StartedAt),
+    });
+    this.#restarts.set(id, decision.tracker);
+    if (decision.restart) {
+      // dockerd's SetRestarting: still "running" for every guard, no pid, the exit recorded.
+      rec.RestartCount++;
+      Object.assign(rec.State, {
+        Status: 'restarting',
+        Running: true,
+        Paused: false,
+        Restarting: true,
+        OOMKilled: info.oomKilled,
+        Pid: 0,
+        ExitCode: info.exitCode,
+        FinishedAt: rfc3339Nano(this.#now()),
+      });
+      await this.persist(rec);
+      this.#o.logger.info(`container ${id} exited with ${info.exitCode}; restart ${rec.RestartCount} in ${decision.delayMs} ms`);
+      this.#notify(id, 'exit', info.exitCode);
+      const timer = setTimeout(() => {
+        this.#restartTimers.delete(id);
+        void this.#lock.run(id, () => this.#autoRestart(id)).catch((e: unknown) => this.#o.logger.error(`container ${id}: restart: ${(e as Error).message}`));
+      }, decision.delayMs);
+      timer.unref();
+      this.#restartTimers.set(id, timer);
+      return;
+    }
     Object.assign(rec.State, {
       Status: 'exited',
       Running: false,
@@ -453,6 +503,41 @@ export class ContainerManager implements ContainerLookup {
     if (rec.HostConfig.AutoRemove) {
       void this.remove(id, { force: false, volumes: true }).catch((e: unknown) => this.#o.logger.warn(`container ${id}: auto-remove: ${(e as Error).message}`));
     }
+  }
+
+  /** The back-off is over: start again, unless a user's stop/kill/remove came first. */
+  async #autoRestart(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec || rec.State.Status !== 'restarting') return;
+    if (this.#restarts.get(id)?.cancelled) {
+      await this.#settleRestarting(rec);
+      return;
+    }
+    const code = rec.State.ExitCode;
+    try {
+      await this.#startLocked(id, true);
+    } catch (e) {
+      // dockerd: a failed restart leaves the container stopped with the previous run's exit status.
+      this.#o.logger.warn(`container ${id}: restart failed: ${(e as Error).message}`);
+      rec.State.ExitCode = code;
+      await this.#settleRestarting(rec);
+    }
+  }
+
+  /** A restarting container becomes exited (restart cancelled or failed); waiters on its exit are told. Lock held. */
+  async #settleRestarting(rec: ContainerRecord): Promise<void> {
+    this.#cancelRestartTimer(rec.Id);
+    const code = rec.State.ExitCode;
+    Object.assign(rec.State, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0 });
+    await this.persist(rec);
+    this.#o.logger.info(`container ${rec.Id}: restart cancelled; exited with ${code}`);
+    this.#notify(rec.Id, 'exit', code);
+  }
+
+  #cancelRestartTimer(id: string): void {
+    const t = this.#restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.#restartTimers.delete(id);
   }
 
   /** After a run: the runtime's state, the cgroup (runtime delete) and the overlay go. */
@@ -497,6 +582,24 @@ export class ContainerManager implements ContainerLookup {
 
   async #signal(id: string, signal: string): Promise<void> {
     const rec = this.#mustGet(id);
+    // dockerd's killWithSignal: a user's signal marks the container manually stopped; SIGKILL
+    // or the stop signal also cancels restarts; a restarting container gets no signal at all.
+    let stopSignal: string | undefined;
+    try {
+      stopSignal = rec.Config.StopSignal ? parseSignal(rec.Config.StopSignal) : undefined;
+    } catch {
+      stopSignal = undefined;
+    }
+    const cancels = signalCancelsRestart(signal, stopSignal);
+    if (cancels) this.#restarts.set(id, { ...(this.#restarts.get(id) ?? newTracker()), cancelled: true });
+    if (rec.HasBeenManuallyStopped !== true) {
+      rec.HasBeenManuallyStopped = true;
+      await this.persist(rec);
+    }
+    if (rec.State.Status === 'restarting') {
+      if (cancels) await this.#settleRestarting(rec);
+      return;
+    }
     const r = await this.#o.host.runtime(this.#o.bins.runtime, ['--root', this.runtimeRoot, 'kill', id, signal]);
     if (r.code !== 0) {
       // The process may have exited between our check and the signal.
@@ -547,9 +650,8 @@ export class ContainerManager implements ContainerLookup {
     if (this.isRunning(id)) {
       await this.stop(id, { ...(timeout !== undefined ? { timeout } : {}), ...(signal ? { signal } : {}) });
     }
+    // A user's start: RestartCount back to 0.
     await this.start(id);
-    const rec = this.#mustGet(id);
-    rec.RestartCount = 0;
   }
 
   async pause(ref: string): Promise<void> {
@@ -616,6 +718,8 @@ export class ContainerManager implements ContainerLookup {
       }
       this.#watchers.get(id)?.close();
       this.#watchers.delete(id);
+      this.#cancelRestartTimer(id);
+      this.#restarts.delete(id);
       this.store.forget(id);
       await this.#persistQueue.get(id);
       this.#persistQueue.delete(id);
@@ -700,6 +804,16 @@ export class ContainerManager implements ContainerLookup {
   close(): void {
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
+    for (const t of this.#restartTimers.values()) clearTimeout(t);
+    this.#restartTimers.clear();
+  }
+
+  /** Daemon start: a container left restarting (the daemon died during its back-off) is exited with its last code. */
+  async settleRestarting(id: string): Promise<void> {
+    await this.#lock.run(id, async () => {
+      const rec = this.store.get(id);
+      if (rec && rec.State.Status === 'restarting') await this.#settleRestarting(rec);
+    });
   }
 
   #mustGet(id: string): ContainerRecord {

@@ -4,12 +4,17 @@
  *  - running but gone → exit handling (exit.json if the monitor wrote one);
  *  - created/exited with its overlay still mounted → unmounted;
  *  - directories without a record, or records without a bundle config
- *    (a create a crash cut short), and `.removing-*` leftovers → removed.
+ *    (a create a crash cut short), and `.removing-*` leftovers → removed;
+ *  - restarting (the daemon died during a back-off) → exited with its last code;
+ *  - then, as dockerd's restore, stopped containers whose restart policy
+ *    says so (restart-policy.ts restartOnDaemonStart) are started again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerManager } from './lifecycle.js';
 import { readPidFile } from './lifecycle.js';
+import { ZERO_TIME } from './records.js';
+import { restartOnDaemonStart } from './restart-policy.js';
 import { isRunning } from './state-machine.js';
 
 export async function reconcileContainers(m: ContainerManager): Promise<void> {
@@ -22,8 +27,10 @@ export async function reconcileContainers(m: ContainerManager): Promise<void> {
     await dropDir(m, id);
     log.warn(`container ${id}: removed what an interrupted create left`);
   }
+  const toRestart: string[] = [];
   for (const rec of m.store.all()) {
     const p = m.paths(rec.Id);
+    if (rec.State.Status === 'restarting') await m.settleRestarting(rec.Id);
     if (!fs.existsSync(p.bundleConfig)) {
       m.store.forget(rec.Id);
       await dropDir(m, rec.Id);
@@ -44,6 +51,19 @@ export async function reconcileContainers(m: ContainerManager): Promise<void> {
       await m.host.unmount(p.merged).catch((e: unknown) => log.warn(`container ${rec.Id}: ${(e as Error).message}`));
       log.info(`container ${rec.Id}: unmounted a stale rootfs`);
     }
+    const wanted = restartOnDaemonStart(rec.HostConfig.RestartPolicy, {
+      exitCode: rec.State.ExitCode,
+      restartCount: rec.RestartCount,
+      manuallyStopped: rec.HasBeenManuallyStopped === true,
+      startedBefore: rec.State.StartedAt !== ZERO_TIME,
+    });
+    if (wanted && (rec.State.Status === 'exited' || rec.State.Status === 'created')) toRestart.push(rec.Id);
+  }
+  for (const id of toRestart) {
+    await m.start(id).then(
+      () => log.info(`container ${id}: started again by its restart policy`),
+      (e: unknown) => log.warn(`container ${id}: restart policy start failed: ${(e as Error).message}`),
+    );
   }
 }
 

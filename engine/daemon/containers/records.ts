@@ -50,6 +50,8 @@ export interface ContainerRecord {
   /** With its leading slash, as inspect shows it. */
   Name: string;
   RestartCount: number;
+  /** A user's stop/kill since the last user start (dockerd's HasBeenManuallyStopped; restart policies read it). */
+  HasBeenManuallyStopped?: boolean;
   State: ContainerState;
   Mounts: MountPoint[];
   /** Volumes this container created for itself (image VOLUMEs, anonymous Mounts): removed with `rm -v`. */

@@ -73,6 +73,7 @@ export interface HostConfig {
   Binds?: string[] | null;
   NetworkMode?: string;
   AutoRemove?: boolean;
+  RestartPolicy?: { Name?: string; MaximumRetryCount?: number } | null;
   Mounts?: MountRequest[] | null;
   ConsoleSize?: [number, number] | null;
   Annotations?: Record<string, string> | null;
