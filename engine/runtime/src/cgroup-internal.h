@@ -100,6 +100,7 @@ int rt_cg_mkdir_p (const char *base, const char *path, bool *created_leaf,
 /* rmdir `dir` after its sub-directories, bottom-up; ENOENT is fine. */
 int rt_cg_rmdir_tree (const char *dir, rt_error_t *err);
 void rt_cg_prune_default_parent (const char *leaf);
+int rt_cg_hugepage_limit (json_t *entry, size_t i, const char **size, int64_t *limit, rt_error_t *err);
 #define RT_CGROUP_DEFAULT_PREFIX "tscompose"
 bool rt_cg_file_exists (const char *dir, const char *file);
 void rt_cg_sleep_ms (unsigned ms);

@@ -617,16 +617,11 @@ apply_hugetlb (rt_cgroup_t *cg, json_t *list, rt_error_t *err)
     }
   json_array_foreach (list, i, entry)
   {
-    cleanup_free char *where = rt_cg_xasprintf ("linux.resources.hugepageLimits[%zu]", i);
     cleanup_free char *file = NULL;
     const char *size = NULL;
     int64_t limit = 0;
 
-    if ((ret = rt_cg_json_string (entry, "pageSize", where, &size, err)) < 0)
-      return ret;
-    if (ret == 0 || strchr (size, '/'))
-      return rt_fail (err, EINVAL, "%s.pageSize: missing or invalid", where);
-    if ((ret = rt_cg_json_int (entry, "limit", where, &limit, err)) < 0)
+    if ((ret = rt_cg_hugepage_limit (entry, i, &size, &limit, err)) < 0)
       return ret;
     file = rt_cg_xasprintf ("hugetlb.%s.limit_in_bytes", size);
     if ((ret = write_limit (dir, file, limit, err)) < 0)

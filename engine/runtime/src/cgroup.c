@@ -435,6 +435,21 @@ rt_cg_json_array (json_t *obj, const char *key, const char *where, json_t **out,
   return 1;
 }
 
+/* One linux.resources.hugepageLimits entry: its page size (no `/`) and limit.
+ * Both backends use it; they differ only in the file they write. */
+int
+rt_cg_hugepage_limit (json_t *entry, size_t i, const char **size, int64_t *limit, rt_error_t *err)
+{
+  cleanup_free char *where = rt_cg_xasprintf ("linux.resources.hugepageLimits[%zu]", i);
+  int ret;
+
+  if ((ret = rt_cg_json_string (entry, "pageSize", where, size, err)) < 0)
+    return ret;
+  if (ret == 0 || strchr (*size, '/'))
+    return rt_fail (err, EINVAL, "%s.pageSize: missing or invalid", where);
+  return rt_cg_json_int (entry, "limit", where, limit, err);
+}
+
 int
 rt_cg_json_device (json_t *entry, const char *where, int64_t *major, int64_t *minor, rt_error_t *err)
 {
