@@ -15,6 +15,7 @@ import { readHostFacts } from './api/host-facts.js';
 import { registerContainerIoRoutes } from './api/routes-container-io.js';
 import { registerImageRoutes } from './api/routes-images.js';
 import { registerContainerRoutes } from './api/routes-containers.js';
+import { registerEventRoutes } from './api/routes-events.js';
 import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, apiSchemaDir, parseDaemonArgs } from './config.js';
@@ -24,6 +25,7 @@ import { readHostSpecFacts } from './containers/host-spec.js';
 import { ContainerManager } from './containers/lifecycle.js';
 import { reconcileContainers } from './containers/reconcile.js';
 import { findRuntimeBins } from './containers/runtime-bins.js';
+import { EventBus } from './events/bus.js';
 import type { ImageStore } from './images/types.js';
 import { closeServer, createApiServer, listenUnix } from './server/http-server.js';
 import { fileLogger } from './server/logger.js';
@@ -84,6 +86,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     await volumes.open();
     const { images, error: imagesError } = await openImages(config.root, logger);
     const facts = readHostFacts();
+    const events = new EventBus();
     const containers = new ContainerManager({
       root: config.root,
       images,
@@ -92,6 +95,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
       bins: findRuntimeBins(),
       facts: readHostSpecFacts(facts.cgroupVersion),
       logger,
+      events,
     });
     await reconcileContainers(containers);
     volumes.setUsedBy((name) => containers.volumeUsers(name));
@@ -107,6 +111,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
       images,
       imageInUse: (id) => containers.imageInUse(id),
       containers,
+      events,
     };
     if (imagesError !== undefined) ctx.imagesError = imagesError;
 
@@ -116,6 +121,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     registerImageRoutes(router, ctx);
     registerContainerIoRoutes(router, ctx);
     registerContainerRoutes(router, ctx, containers);
+    registerEventRoutes(router, events);
 
     const server = createApiServer({ router, logger, apiVersion: API_VERSION, engineVersion: ENGINE_VERSION });
     await listenUnix(server, config.socketPath, 0o660);

@@ -3,6 +3,7 @@
  * Routes never reach the host or global state except through these.
  */
 import type { ContainerLookup } from '../containers/handle.js';
+import type { EventSink } from '../events/bus.js';
 import type { ImageStore } from '../images/types.js';
 import type { Logger } from '../server/logger.js';
 import type { BodyValidator } from '../server/validate.js';
@@ -33,4 +34,6 @@ export interface EngineContext {
   imageInUse: (id: string) => boolean;
   /** The container manager's lookup (for the I/O routes); absent in route tests that need none. */
   containers?: ContainerLookup;
+  /** Where image and volume events go (the daemon's bus); absent in route tests. */
+  events?: EventSink;
 }

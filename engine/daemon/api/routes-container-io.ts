@@ -32,6 +32,7 @@ function lateLookup(ctx: EngineContext): ContainerLookup {
     handle: (idOrName) => lookupOf(ctx).handle(idOrName),
     isRunning: (id) => lookupOf(ctx).isRunning(id),
     waitStopped: (id) => lookupOf(ctx).waitStopped(id),
+    event: (id, action, extra) => lookupOf(ctx).event?.(id, action, extra),
   };
 }
 
@@ -105,6 +106,7 @@ async function attach(ctx: RequestContext, lookup: ContainerLookup, logger: Logg
   const running = lookup.isRunning(handle.id);
   const stale = running ? undefined : socketIdentity(attachSocketPath(handle.monitorDir));
   const out = openOutputStream(ctx, handle.tty);
+  lookup.event?.(handle.id, 'attach');
   const forward = (stream: 'stdout' | 'stderr', data: Buffer): void => {
     if (stream === 'stdout' ? wantOut : wantErr) out.write(stream, data);
   };
@@ -169,12 +171,15 @@ export function registerContainerIoRoutes(router: Router, ctx: EngineContext): v
   const execs = new ExecStore(lookup);
 
   router.get('/containers/{id}/logs', (rc) => streamLogs(rc, lookupOf(ctx)));
-  router.post('/containers/{id}/attach', (rc) => attach(rc, lookupOf(ctx), ctx.logger));
+  router.post('/containers/{id}/attach', (rc) => attach(rc, lateLookup(ctx), ctx.logger));
 
   router.post('/containers/{id}/resize', ({ res, params, query }) => {
     const l = lookupOf(ctx);
     const handle = l.handle(params['id'] ?? '');
-    resizeContainer(handle, dimension(query, 'h'), dimension(query, 'w'), l.isRunning(handle.id));
+    const h = dimension(query, 'h');
+    const w = dimension(query, 'w');
+    resizeContainer(handle, h, w, l.isRunning(handle.id));
+    l.event?.(handle.id, 'resize', { height: String(h), width: String(w) });
     sendEmpty(res, 200);
   });
 

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ApiError, BadRequestError } from '../errors.js';
+import { familiarTagKey, parseNormalizedNamed, tagKey } from '../images/reference.js';
 import type { ImageStore } from '../images/types.js';
 import type { ImportOptions } from '../images/types.js';
 import { JsonStream, sendJson } from '../server/respond.js';
@@ -27,6 +28,16 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
   const store = (): ImageStore => {
     if (ctx.images) return ctx.images;
     throw new ApiError(500, `image store unavailable: ${ctx.imagesError ?? 'not configured'}`);
+  };
+  /** dockerd's LogImageEvent: the image's labels and `name` (the reference acted on). */
+  const imageEvent = async (action: string, ref: string): Promise<void> => {
+    if (!ctx.events) return;
+    const id = (await ctx.images?.resolve(ref).catch(() => undefined)) ?? ref;
+    const labels = await ctx.images
+      ?.config(id)
+      .then((c) => c.Labels ?? {})
+      .catch(() => ({}));
+    ctx.events.publish('image', action, { ID: id, Attributes: { ...labels, name: ref } });
   };
 
   router.get('/images/json', async ({ res, query }) => {
@@ -67,6 +78,7 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
     const stream = new JsonStream(res);
     try {
       const id = await images.importRootfs(req, opts);
+      await imageEvent('import', id);
       stream.write({ status: id });
       stream.end();
     } catch (e) {
@@ -83,6 +95,7 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
         if (!quiet) stream.write({ status: line });
       });
       for (const name of loaded) {
+        await imageEvent('load', name);
         stream.write({ stream: name.startsWith('sha256:') ? `Loaded image ID: ${name}\n` : `Loaded image: ${name}\n` });
       }
       stream.end();
@@ -107,13 +120,19 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
     if (repo === '') throw new BadRequestError('repository name must have at least one component');
     const tag = query.get('tag');
     await store().tag(params['name'] ?? '', repo, tag === null || tag === '' ? undefined : tag);
+    await imageEvent('tag', familiarTagKey(tagKey(parseNormalizedNamed(`${repo}:${tag === null || tag === '' ? 'latest' : tag}`))));
     res.writeHead(201);
     res.end();
   });
 
   router.delete('/images/{name:.*}', async ({ res, params, query }) => {
     const opts = { force: boolQuery(query, 'force'), noprune: boolQuery(query, 'noprune') };
-    sendJson(res, 200, await store().remove(params['name'] ?? '', opts, ctx.imageInUse));
+    const removed = await store().remove(params['name'] ?? '', opts, ctx.imageInUse);
+    for (const r of removed) {
+      if (r.Untagged !== undefined) ctx.events?.publish('image', 'untag', { ID: r.Untagged, Attributes: { name: r.Untagged } });
+      if (r.Deleted !== undefined) ctx.events?.publish('image', 'delete', { ID: r.Deleted, Attributes: { name: r.Deleted } });
+    }
+    sendJson(res, 200, removed);
   });
 }
 

@@ -34,7 +34,9 @@ export function registerVolumeRoutes(router: Router, ctx: EngineContext): void {
   router.post('/volumes/create', async ({ req, res }) => {
     const body = (await readJsonBody(req)) ?? {};
     ctx.validator.check('volume-create', body);
-    sendJson(res, 201, await volumes.create(body as VolumeCreateRequest));
+    const created = await volumes.create(body as VolumeCreateRequest);
+    ctx.events?.publish('volume', 'create', { ID: created.Name, Attributes: { driver: created.Driver } });
+    sendJson(res, 201, created);
   });
 
   router.post('/volumes/prune', async ({ res, query, apiVersion }) => {
@@ -52,7 +54,10 @@ export function registerVolumeRoutes(router: Router, ctx: EngineContext): void {
   router.get('/volumes/{name}', ({ res, params }) => sendJson(res, 200, volumes.get(params['name'] ?? '')));
 
   router.delete('/volumes/{name}', async ({ res, params, query }) => {
-    await volumes.remove(params['name'] ?? '', { force: boolQuery(query, 'force') });
+    const name = params['name'] ?? '';
+    const driver = volumes.get(name).Driver;
+    await volumes.remove(name, { force: boolQuery(query, 'force') });
+    ctx.events?.publish('volume', 'destroy', { ID: name, Attributes: { driver } });
     sendEmpty(res, 204);
   });
 }

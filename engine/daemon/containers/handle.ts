@@ -42,4 +42,6 @@ export interface ContainerLookup {
   isRunning(id: string): boolean;
   /** Resolves when the container stops (now, if it is not running). */
   waitStopped(id: string): Promise<void>;
+  /** Publishes a container event (attach, resize, exec_*) with the container's attributes. */
+  event?(id: string, action: string, extra?: Readonly<Record<string, string>>): void;
 }

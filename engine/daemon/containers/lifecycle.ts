@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { NO_EVENTS } from '../events/bus.js';
+import type { EventSink } from '../events/bus.js';
 import type { ImageConfig, ImageStore } from '../images/types.js';
 import type { Logger } from '../server/logger.js';
 import { writeFileAtomic, writeJsonAtomic } from '../state/atomic.js';
@@ -36,7 +38,7 @@ import { defaultRunDir } from './run-dir.js';
 import type { RuntimeBins } from './runtime-bins.js';
 import { canKill, canPause, canRemove, canStart, canStop, canUnpause, isRunning, startFailureError, startFailureExitCode } from './state-machine.js';
 import { ContainerStore } from './store.js';
-import { parseSignal } from './signals.js';
+import { parseSignal, signalNumber } from './signals.js';
 import { containerInspect, containerSummary } from './views.js';
 import type { ContainerCreateRequest, HostConfig, OciSpec, SpecContext } from './types.js';
 
@@ -57,6 +59,8 @@ export interface ManagerOptions {
   pollMs?: number;
   /** Monitors' state dirs (default: defaultRunDir(root)). */
   runDir?: string;
+  /** Where container events go (the daemon's bus); dropped when absent. */
+  events?: EventSink;
 }
 
 interface Waiter {
@@ -104,6 +108,9 @@ export class ContainerManager implements ContainerLookup {
   get bins(): RuntimeBins {
     return this.#o.bins;
   }
+  get events(): EventSink {
+    return this.#o.events ?? NO_EVENTS;
+  }
 
   // ---- ContainerLookup -------------------------------------------------
 
@@ -125,6 +132,11 @@ export class ContainerManager implements ContainerLookup {
   isRunning(id: string): boolean {
     const rec = this.store.get(id);
     return rec !== undefined && isRunning(rec.State);
+  }
+
+  event(id: string, action: string, extra: Readonly<Record<string, string>> = {}): void {
+    const rec = this.store.get(id);
+    if (rec) this.events.container(rec, action, extra);
   }
 
   waitStopped(id: string): Promise<void> {
@@ -229,6 +241,7 @@ export class ContainerManager implements ContainerLookup {
       await this.store.save(rec);
       created = true;
       this.#o.logger.info(`container ${id} created (${rec.Name})`);
+      this.events.container(rec, 'create');
       return { Id: id, Warnings: [] };
     } finally {
       this.#reservedNames.delete(name);
@@ -404,6 +417,7 @@ export class ContainerManager implements ContainerLookup {
       await this.persist(rec);
       this.#watch(rec);
       this.#o.logger.info(`container ${id} started, pid ${pid}`);
+      this.events.container(rec, 'start');
     } catch (e) {
       await host.unmount(p.merged).catch(() => undefined);
       if (!(e instanceof StartFailure)) throw e;
@@ -455,6 +469,10 @@ export class ContainerManager implements ContainerLookup {
     const p = this.paths(id);
     const info = await readExit(path.join(p.monitor, 'exit.json'), this.#now());
     await this.#cleanupRun(id);
+    // dockerd: `oom` before `die`; die carries the exit code and the run's length in whole seconds.
+    if (info.oomKilled) this.events.container(rec, 'oom');
+    const runSeconds = Math.max(0, Math.floor((Date.parse(info.finishedAt) - Date.parse(rec.State.StartedAt)) / 1000));
+    this.events.container(rec, 'die', { exitCode: String(info.exitCode), execDuration: String(Number.isFinite(runSeconds) ? runSeconds : 0) });
     const tracker = this.#restarts.get(id) ?? newTracker();
     const decision = decideOnExit(rec.HostConfig.RestartPolicy, tracker, {
       exitCode: info.exitCode,
@@ -600,6 +618,7 @@ export class ContainerManager implements ContainerLookup {
       if (cancels) await this.#settleRestarting(rec);
       return;
     }
+    this.events.container(rec, 'kill', { signal: String(signalNumber(signal)) });
     const r = await this.#o.host.runtime(this.#o.bins.runtime, ['--root', this.runtimeRoot, 'kill', id, signal]);
     if (r.code !== 0) {
       // The process may have exited between our check and the signal.
@@ -626,12 +645,16 @@ export class ContainerManager implements ContainerLookup {
       await this.#lock.run(id, async () => {
         if (this.isRunning(id)) await this.#signal(id, signal);
       });
-      if (await this.#waitExit(id, timeout < 0 ? 2 ** 31 - 1 : timeout * 1000)) return;
+      if (await this.#waitExit(id, timeout < 0 ? 2 ** 31 - 1 : timeout * 1000)) {
+        this.events.container(rec, 'stop');
+        return;
+      }
     }
     await this.#lock.run(id, async () => {
       if (this.isRunning(id)) await this.#signal(id, 'SIGKILL');
     });
     if (!(await this.#waitExit(id, 30_000))) throw new ApiError(500, `container ${id} did not exit after SIGKILL`);
+    this.events.container(rec, 'stop');
   }
 
   async kill(ref: string, signal?: string): Promise<void> {
@@ -652,6 +675,7 @@ export class ContainerManager implements ContainerLookup {
     }
     // A user's start: RestartCount back to 0.
     await this.start(id);
+    this.events.container(this.#mustGet(id), 'restart');
   }
 
   async pause(ref: string): Promise<void> {
@@ -664,6 +688,7 @@ export class ContainerManager implements ContainerLookup {
       rec.State.Status = 'paused';
       rec.State.Paused = true;
       await this.persist(rec);
+      this.events.container(rec, 'pause');
     });
   }
 
@@ -677,6 +702,7 @@ export class ContainerManager implements ContainerLookup {
       rec.State.Status = 'running';
       rec.State.Paused = false;
       await this.persist(rec);
+      this.events.container(rec, 'unpause');
     });
   }
 
@@ -738,6 +764,7 @@ export class ContainerManager implements ContainerLookup {
         }
       }
       this.#o.logger.info(`container ${id} removed`);
+      this.events.container(current, 'destroy');
       this.#notify(id, 'removed', current.State.ExitCode);
     });
   }
@@ -751,8 +778,10 @@ export class ContainerManager implements ContainerLookup {
       if (rec.Name === `/${name}`) throw new ConflictError(`Renaming a container with the same name as its current name`);
       this.#claimName(name, id);
       try {
+        const oldName = rec.Name.slice(1);
         rec.Name = `/${name}`;
         await this.persist(rec);
+        this.events.container(rec, 'rename', { oldName });
       } finally {
         this.#reservedNames.delete(name);
       }
@@ -829,7 +858,8 @@ function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function cgroupPath(rec: ContainerRecord): string {
+/** The container's cgroup, relative to the hierarchy root (what the runtime is given). */
+export function cgroupPath(rec: ContainerRecord): string {
   return rec.HostConfig.CgroupParent ? path.posix.join(rec.HostConfig.CgroupParent, rec.Id) : `/tscompose/${rec.Id}`;
 }
 

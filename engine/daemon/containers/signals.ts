@@ -18,3 +18,14 @@ export function parseSignal(raw: string): string {
   if (!Object.hasOwn(os.constants.signals, name) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw new BadRequestError(`Invalid signal: ${raw}`);
   return name;
 }
+
+/** The number of a parsed signal name (what dockerd puts in a `kill` event's `signal` attribute). */
+export function signalNumber(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const n = (os.constants.signals as Record<string, number | undefined>)[name];
+  if (n !== undefined) return n;
+  const rt = /^SIGRTM(IN|AX)([+-]\d+)?$/.exec(name);
+  // Linux: SIGRTMIN is 34, SIGRTMAX 64 (glibc's view).
+  if (rt) return (rt[1] === 'IN' ? 34 : 64) + Number(rt[2] ?? '0');
+  return 0;
+}
