@@ -1,0 +1,143 @@
+/**
+ * The network data plane: Linux bridges, a named netns per container, veth
+ * pairs, addresses and routes (iproute2, batched: one `ip` run per side),
+ * and the iptables rules (rules.ts) applied atomically. Idempotent where it
+ * can be (a daemon restarted over running containers finds its bridges and
+ * namespaces already there and leaves them be).
+ */
+import { parseIPv4 } from './cidr.js';
+import type { NetHost } from './net-host.js';
+import { hostVethName, netnsName, peerVethName } from './names.js';
+import { JUMPS, removalInput, restoreInput } from './rules.js';
+import type { RuleNetwork, RulePort } from './rules.js';
+
+export interface BridgeSpec {
+  bridge: string;
+  gateway: string;
+  prefix: number;
+  mtu: number;
+}
+
+export interface AttachSpec {
+  containerId: string;
+  networkId: string;
+  bridge: string;
+  ifname: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  mtu: number;
+  mac: string;
+  /** Whether the default route goes through this network. */
+  defaultRoute: boolean;
+}
+
+export class NetError extends Error {}
+
+/** Docker's MAC for an address: 02:42 then the IPv4 bytes. */
+export function macFor(ip: string): string {
+  const n = parseIPv4(ip) ?? 0;
+  return ['02', '42', ...[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+export class DataPlane {
+  readonly #host: NetHost;
+  #jumpsChecked = false;
+
+  constructor(host: NetHost) {
+    this.#host = host;
+  }
+
+  async #ip(lines: readonly string[], netns?: string): Promise<void> {
+    const args = netns ? ['-n', netns, '-batch', '-'] : ['-batch', '-'];
+    const r = await this.#host.run('ip', args, `${lines.join('\n')}\n`);
+    if (r.code !== 0) throw new NetError(`ip ${netns ? `(netns ${netns}) ` : ''}failed: ${r.stderr.trim()}`);
+  }
+
+  async ensureBridge(b: BridgeSpec): Promise<void> {
+    if (!this.#host.linkExists(b.bridge)) {
+      await this.#ip([`link add name ${b.bridge} mtu ${b.mtu} type bridge`, `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`, `link set ${b.bridge} up`]);
+    }
+    // Published ports reached through 127.0.0.1 are DNATed into the bridge with a loopback source.
+    this.#host.writeSysctl(`net.ipv4.conf.${b.bridge}.route_localnet`, '1');
+  }
+
+  async removeBridge(bridge: string): Promise<void> {
+    if (!this.#host.linkExists(bridge)) return;
+    const r = await this.#host.run('ip', ['link', 'del', bridge]);
+    if (r.code !== 0 && this.#host.linkExists(bridge)) throw new NetError(`cannot remove bridge ${bridge}: ${r.stderr.trim()}`);
+  }
+
+  /** The container's network namespace, with loopback up (what `none` containers get too). */
+  async ensureSandbox(containerId: string): Promise<string> {
+    const ns = netnsName(containerId);
+    if (!this.#host.netnsExists(ns)) {
+      const r = await this.#host.run('ip', ['netns', 'add', ns]);
+      if (r.code !== 0) throw new NetError(`cannot create network namespace ${ns}: ${r.stderr.trim()}`);
+      await this.#ip(['link set lo up'], ns);
+    }
+    return ns;
+  }
+
+  /** Deleting the namespace takes the veths in it, and so their host ends, with it. */
+  async removeSandbox(containerId: string): Promise<void> {
+    const ns = netnsName(containerId);
+    if (!this.#host.netnsExists(ns)) return;
+    const r = await this.#host.run('ip', ['netns', 'del', ns]);
+    if (r.code !== 0 && this.#host.netnsExists(ns)) throw new NetError(`cannot remove network namespace ${ns}: ${r.stderr.trim()}`);
+  }
+
+  async attach(a: AttachSpec): Promise<void> {
+    const ns = netnsName(a.containerId);
+    const hv = hostVethName(a.containerId, a.networkId);
+    const pv = peerVethName(a.containerId, a.networkId);
+    if (this.#host.linkExists(hv)) await this.#host.run('ip', ['link', 'del', hv]);
+    await this.#ip([
+      `link add name ${hv} mtu ${a.mtu} type veth peer name ${pv} mtu ${a.mtu} netns ${ns}`,
+      `link set ${hv} master ${a.bridge}`,
+      // Hairpin: a container reaching its own published port comes back through the same port.
+      `link set ${hv} type bridge_slave hairpin on`,
+      `link set ${hv} up`,
+    ]);
+    const inside = [`link set ${pv} name ${a.ifname}`, `link set ${a.ifname} address ${a.mac}`, `addr add ${a.ip}/${a.prefix} dev ${a.ifname}`, `link set ${a.ifname} up`];
+    if (a.defaultRoute) inside.push(`route replace default via ${a.gateway} dev ${a.ifname}`);
+    try {
+      await this.#ip(inside, ns);
+    } catch (e) {
+      await this.#host.run('ip', ['link', 'del', hv]);
+      throw e;
+    }
+  }
+
+  async detach(containerId: string, networkId: string): Promise<void> {
+    const hv = hostVethName(containerId, networkId);
+    if (this.#host.linkExists(hv)) await this.#host.run('ip', ['link', 'del', hv]);
+  }
+
+  /** Our chains refilled from the state in one restore; the jumps into them added once. */
+  async applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], restoreInput(networks, ports));
+    if (r.code !== 0) throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
+    if (this.#jumpsChecked) return;
+    for (const j of JUMPS) {
+      const check = await this.#host.run('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule]);
+      if (check.code === 0) continue;
+      const add = await this.#host.run('iptables', ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]);
+      if (add.code !== 0) throw new NetError(`iptables -t ${j.table} -I ${j.chain}: ${add.stderr.trim()}`);
+    }
+    this.#jumpsChecked = true;
+  }
+
+  /** Every rule of ours gone: the jumps, then the chains. */
+  async removeRules(): Promise<void> {
+    for (const j of JUMPS) {
+      while ((await this.#host.run('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule])).code === 0) {
+        // A jump added twice (a crash between check and add) is removed twice.
+      }
+    }
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], removalInput());
+    if (r.code !== 0 && !/No chain|does not exist|doesn't exist/i.test(r.stderr)) throw new NetError(`removing our iptables chains failed: ${r.stderr.trim()}`);
+    this.#jumpsChecked = false;
+  }
+}
+
