@@ -25,6 +25,8 @@ import { ExitWatcher } from './exit-watch.js';
 import type { ContainerHandle, ContainerLookup } from './handle.js';
 import type { HostOps } from './host-ops.js';
 import type { HostSpecFacts } from './host-spec.js';
+import { checkHealthcheck, withMergedHealthcheck } from './health-config.js';
+import { HealthMonitor } from './health-monitor.js';
 import { selectContainers } from './list-filter.js';
 import type { ListQuery } from './list-filter.js';
 import { generateName, nameConflictMessage, newContainerId, normalizeName } from './names.js';
@@ -91,12 +93,22 @@ export class ContainerManager implements ContainerLookup {
   readonly #restarts = new Map<string, RestartTracker>();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #now: () => Date;
+  /** Healthcheck monitors (health-monitor.ts): started with each run, stopped at its end. */
+  readonly health: HealthMonitor;
 
   constructor(opts: ManagerOptions) {
     this.#o = opts;
     this.store = new ContainerStore(opts.root, opts.runDir ?? defaultRunDir(opts.root), opts.logger);
     this.runtimeRoot = path.join(opts.root, 'runtime');
     this.#now = opts.now ?? (() => new Date());
+    this.health = new HealthMonitor({
+      record: (id) => this.store.get(id),
+      handle: (id) => this.handle(id),
+      persist: (rec) => this.persist(rec),
+      events: () => this.events,
+      logger: opts.logger,
+      now: () => this.#now().getTime(),
+    });
   }
 
   get logger(): Logger {
@@ -183,6 +195,7 @@ export class ContainerManager implements ContainerLookup {
     try {
       const imageRef = body.Image ?? '';
       if (imageRef === '') throw new BadRequestError('config cannot be empty in order to create a container');
+      checkHealthcheck(body['Healthcheck']);
       const policyError = validateRestartPolicy(body.HostConfig?.RestartPolicy, body.HostConfig?.AutoRemove === true);
       if (policyError !== undefined) throw new BadRequestError(policyError);
       const imageId = await images.resolve(imageRef);
@@ -228,7 +241,7 @@ export class ContainerManager implements ContainerLookup {
         Created: rfc3339Nano(this.#now()),
         Path: argv[0] ?? '',
         Args: argv.slice(1),
-        Config: this.#recordConfig(body, imageConfig, merged, hostname, imageRef),
+        Config: withMergedHealthcheck(this.#recordConfig(body, imageConfig, merged, hostname, imageRef), imageConfig.Healthcheck),
         HostConfig: hc,
         Image: imageId,
         Name: `/${name}`,
@@ -414,6 +427,7 @@ export class ContainerManager implements ContainerLookup {
         Error: '',
         StartedAt: rfc3339Nano(this.#now()),
       });
+      this.health.start(rec);
       await this.persist(rec);
       this.#watch(rec);
       this.#o.logger.info(`container ${id} started, pid ${pid}`);
@@ -466,6 +480,7 @@ export class ContainerManager implements ContainerLookup {
   async #onExit(id: string): Promise<void> {
     const rec = this.store.get(id);
     if (!rec || !isRunning(rec.State)) return;
+    this.health.stop(rec);
     const p = this.paths(id);
     const info = await readExit(path.join(p.monitor, 'exit.json'), this.#now());
     await this.#cleanupRun(id);
@@ -687,6 +702,7 @@ export class ContainerManager implements ContainerLookup {
       if (r.code !== 0) throw new ApiError(500, `cannot pause container ${id}: ${r.stderr.trim()}`);
       rec.State.Status = 'paused';
       rec.State.Paused = true;
+      this.health.stop(rec);
       await this.persist(rec);
       this.events.container(rec, 'pause');
     });
@@ -701,6 +717,7 @@ export class ContainerManager implements ContainerLookup {
       if (r.code !== 0) throw new ApiError(500, `cannot unpause container ${id}: ${r.stderr.trim()}`);
       rec.State.Status = 'running';
       rec.State.Paused = false;
+      this.health.resume(rec);
       await this.persist(rec);
       this.events.container(rec, 'unpause');
     });
@@ -744,6 +761,7 @@ export class ContainerManager implements ContainerLookup {
       }
       this.#watchers.get(id)?.close();
       this.#watchers.delete(id);
+      this.health.forget(id);
       this.#cancelRestartTimer(id);
       this.#restarts.delete(id);
       this.store.forget(id);
@@ -835,6 +853,7 @@ export class ContainerManager implements ContainerLookup {
     this.#watchers.clear();
     for (const t of this.#restartTimers.values()) clearTimeout(t);
     this.#restartTimers.clear();
+    this.health.close();
   }
 
   /** Daemon start: a container left restarting (the daemon died during its back-off) is exited with its last code. */

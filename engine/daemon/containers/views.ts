@@ -1,8 +1,10 @@
 /**
  * The API shapes built from a record: inspect (ContainerInspectResponse),
  * the list's ContainerSummary, and Docker's human status line ("Up 3
- * seconds", "Exited (0) 2 minutes ago"), with go-units' HumanDuration.
+ * seconds", "Up 5 seconds (healthy)", "Exited (0) 2 minutes ago"), with
+ * go-units' HumanDuration.
  */
+import { healthOf, healthWords } from './health-schedule.js';
 import type { ContainerPaths, ContainerRecord } from './records.js';
 import { ZERO_TIME } from './records.js';
 
@@ -28,8 +30,11 @@ export function humanDuration(ms: number): string {
 export function statusLine(rec: ContainerRecord, now: number): string {
   const s = rec.State;
   switch (s.Status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+    case 'running': {
+      const up = `Up ${humanDuration(now - Date.parse(s.StartedAt))}`;
+      const health = healthOf(s);
+      return health === undefined ? up : `${up} (${healthWords(health)})`;
+    }
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(s.StartedAt))} (Paused)`;
     case 'restarting':
@@ -97,13 +102,21 @@ const NETWORK_SETTINGS = {
   Networks: {},
 };
 
+/** inspect's State: a copy, State.Health with its own Log array (absent without a healthcheck). */
+function stateView(rec: ContainerRecord): Record<string, unknown> {
+  const state: Record<string, unknown> = { ...rec.State };
+  const health = healthOf(rec.State);
+  if (health !== undefined) state['Health'] = { Status: health.Status || 'unhealthy', FailingStreak: health.FailingStreak, Log: health.Log.map((l) => ({ ...l })) };
+  return state;
+}
+
 export function containerInspect(rec: ContainerRecord, paths: ContainerPaths, lowers: readonly string[], size?: { rw: number; rootFs: number }): Record<string, unknown> {
   const out: Record<string, unknown> = {
     Id: rec.Id,
     Created: rec.Created,
     Path: rec.Path,
     Args: [...rec.Args],
-    State: { ...rec.State },
+    State: stateView(rec),
     Image: rec.Image,
     ResolvConfPath: paths.resolvConf,
     HostnamePath: paths.hostname,
