@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
 const RUNTIME_DIR = path.join(REPO_ROOT, 'engine', 'runtime');
 const root = process.getuid?.() === 0;
 
-for (const suite of ['tests-cgroup', 'tests-security', 'tests-smoke', 'tests-monitor']) {
+for (const suite of ['tests-cgroup', 'tests-security', 'tests-smoke', 'tests-monitor', 'tests-exec-pty']) {
   test(`engine/runtime: make ${suite}`, { skip: root ? false : 'needs root', timeout: 300_000 }, () => {
     const r = spawnSync('make', ['-s', '-C', RUNTIME_DIR, suite], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     const out = `${r.stdout}\n${r.stderr}`;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle, ContainerLookup } from '../containers/handle.js';
 import { attachSocketPath, relayAttach, socketIdentity, waitForAttachSocket } from '../containers/io-attach.js';
-import { ExecStore, notImplemented } from '../containers/io-exec.js';
+import { ExecStore, notImplemented, parseConsoleSize } from '../containers/io-exec.js';
 import type { ExecCreateConfig } from '../containers/io-exec.js';
 import { formatTimestamp, parseTimeArg, readLogs } from '../containers/io-logs.js';
 import { MULTIPLEXED_CONTENT_TYPE, RAW_CONTENT_TYPE, STDERR, STDOUT, frame } from '../containers/io-stdcopy.js';
@@ -195,18 +195,21 @@ export function registerContainerIoRoutes(router: Router, ctx: EngineContext): v
 
   router.post('/exec/{id}/start', async (rc) => {
     lookupOf(ctx);
-    const body = ((await bodyOf(rc)) ?? {}) as { Detach?: boolean; Tty?: boolean };
+    const body = ((await bodyOf(rc)) ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
     const id = rc.params['id'] ?? '';
+    // The exec's own Tty decides (as dockerd): the start's Tty only says what the client expects.
     const { rec } = execs.checkStartable(id);
-    if (body.Tty === true || rec.tty) throw notImplemented('exec with a TTY (-t) is not supported by this engine yet; run it without -t');
+    const consoleSize = parseConsoleSize(body.ConsoleSize);
+    const size = consoleSize !== undefined ? { consoleSize } : {};
     if (body.Detach === true) {
-      void execs.start(id).catch((e: unknown) => ctx.logger.error(`exec ${id}: ${(e as Error).message}`));
+      void execs.start(id, size).catch((e: unknown) => ctx.logger.error(`exec ${id}: ${(e as Error).message}`));
       sendEmpty(rc.res, 200);
       return;
     }
-    const out = openOutputStream(rc, false);
+    const out = openOutputStream(rc, rec.tty);
     try {
       await execs.start(id, {
+        ...size,
         stdin: rec.attachStdin ? out.input : undefined,
         onOutput: (stream, data) => {
           if (stream === 'stdout' ? rec.attachStdout : rec.attachStderr) out.write(stream, data);
@@ -226,10 +229,7 @@ export function registerContainerIoRoutes(router: Router, ctx: EngineContext): v
 
   router.post('/exec/{id}/resize', ({ res, params, query }) => {
     lookupOf(ctx);
-    execs.get(params['id'] ?? '');
-    dimension(query, 'h');
-    dimension(query, 'w');
-    // Only non-TTY execs exist (see io-exec.ts): there is no terminal to resize.
+    execs.resize(params['id'] ?? '', dimension(query, 'h'), dimension(query, 'w'));
     sendEmpty(res, 200);
   });
 }

@@ -11,6 +11,8 @@ export interface RuntimeBins {
   runtime: string;
   monitor: string;
   init: string;
+  /** tscompose-exec-pty: runs TTY execs (takes the pty master Node cannot receive). */
+  execPty: string;
 }
 
 function candidates(env: NodeJS.ProcessEnv): string[] {
@@ -27,5 +29,10 @@ function candidates(env: NodeJS.ProcessEnv): string[] {
 
 export function findRuntimeBins(env: NodeJS.ProcessEnv = process.env): RuntimeBins {
   const dir = candidates(env).find((d) => fs.existsSync(path.join(d, 'tscompose-monitor'))) ?? path.join(process.cwd(), 'engine', 'runtime', 'build');
-  return { runtime: path.join(dir, 'tscompose-runtime'), monitor: path.join(dir, 'tscompose-monitor'), init: path.join(dir, 'tscompose-init') };
+  return {
+    runtime: path.join(dir, 'tscompose-runtime'),
+    monitor: path.join(dir, 'tscompose-monitor'),
+    init: path.join(dir, 'tscompose-init'),
+    execPty: path.join(dir, 'tscompose-exec-pty'),
+  };
 }

@@ -79,12 +79,18 @@ void mon_stdin_set (int fd, int owned, int once);
 /* fd to poll for POLLOUT while input is queued, else -1. */
 int mon_stdin_pending_fd (void);
 void mon_stdin_flush (void);
+/* The --console-socket to give the runtime: a listening unix socket at path. */
+int mon_console_listen (const char *path, rt_error_t *err);
 /* Accept the runtime's connection on the console socket, take the pty master. */
 int mon_console_recv (int listen_fd, int *master, rt_error_t *err);
 /* STATE_DIR/ctl FIFO: lines "resize ROWS COLS" resize the pty. */
 int mon_ctl_open (const char *path, rt_error_t *err);
+/* The same lines from an inherited fd (made non-blocking and close-on-exec). */
+int mon_ctl_adopt (int fd, rt_error_t *err);
 int mon_ctl_fd (void);
-void mon_ctl_handle (int master);
+/* Apply the lines waiting; -1 (and the fd closed, mon_ctl_fd () -1) once the
+ * writer has closed its end. */
+int mon_ctl_handle (int master);
 
 /* ---- monitor-status.c: state files ---- */
 /* "2026-11-23T10:11:12.123456789Z" (31 bytes with the NUL, in a 64-byte buffer) for the current time. */

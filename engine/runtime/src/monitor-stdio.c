@@ -1,6 +1,7 @@
 /* tscompose-monitor: the container's stdin (a pipe or the pty master),
  * receiving the pty master from the runtime over --console-socket, and the
- * control FIFO (STATE_DIR/ctl). */
+ * control FIFO (STATE_DIR/ctl).  tscompose-exec-pty links this file too: a
+ * TTY exec needs the same console socket, input buffering and resize lines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -107,6 +108,30 @@ mon_stdin_eof (void)
 }
 
 int
+mon_console_listen (const char *path, rt_error_t *err)
+{
+  struct sockaddr_un addr;
+  int fd;
+
+  memset (&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (strlen (path) >= sizeof addr.sun_path)
+    return rt_fail (err, ENAMETOOLONG, "console socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  unlink (path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return rt_fail (err, errno, "socket");
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return rt_fail (err, e, "console socket `%s`", path);
+    }
+  return fd;
+}
+
+int
 mon_console_recv (int listen_fd, int *master, rt_error_t *err)
 {
   char data[256];
@@ -159,7 +184,8 @@ mon_console_recv (int listen_fd, int *master, rt_error_t *err)
 
 /* ---- STATE_DIR/ctl: a FIFO of control lines from the engine ----
  *   resize ROWS COLS     set the pty's window size (with --terminal)
- * Unknown or malformed lines are ignored. */
+ * Unknown or malformed lines are ignored.  tscompose-exec-pty reads the same
+ * lines from an inherited pipe instead (mon_ctl_adopt). */
 static int ctl_fd = -1;
 static char ctl_buf[256];
 static size_t ctl_len;
@@ -174,6 +200,15 @@ mon_ctl_open (const char *path, rt_error_t *err)
   ctl_fd = open (path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (ctl_fd < 0)
     return rt_fail (err, errno, "open `%s`", path);
+  return 0;
+}
+
+int
+mon_ctl_adopt (int fd, rt_error_t *err)
+{
+  if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK) < 0)
+    return rt_fail (err, errno, "control fd %d", fd);
+  ctl_fd = fd;
   return 0;
 }
 
@@ -195,7 +230,7 @@ ctl_line (char *line, int master)
     }
 }
 
-void
+int
 mon_ctl_handle (int master)
 {
   for (;;)
@@ -203,8 +238,16 @@ mon_ctl_handle (int master)
       ssize_t n = read (ctl_fd, ctl_buf + ctl_len, sizeof ctl_buf - 1 - ctl_len);
       char *start, *nl;
 
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
       if (n <= 0)
-        return;
+        {
+          /* The writer has gone (never for the FIFO, opened read-write). */
+          close (ctl_fd);
+          ctl_fd = -1;
+          ctl_len = 0;
+          return -1;
+        }
       ctl_len += (size_t) n;
       ctl_buf[ctl_len] = '\0';
       start = ctl_buf;

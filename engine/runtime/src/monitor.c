@@ -69,10 +69,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -499,17 +497,9 @@ main (int argc, char **argv)
   /* The container's stdio. */
   if (opt.terminal)
     {
-      struct sockaddr_un addr;
-
-      memset (&addr, 0, sizeof addr);
-      addr.sun_family = AF_UNIX;
-      if (strlen (console_path) >= sizeof addr.sun_path)
-        FAIL (ENAMETOOLONG, "console socket `%s`", console_path);
-      strcpy (addr.sun_path, console_path);
-      unlink (console_path);
-      console_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (console_fd < 0 || bind (console_fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (console_fd, 1) < 0)
-        FAIL (errno, "console socket `%s`", console_path);
+      console_fd = mon_console_listen (console_path, &err);
+      if (console_fd < 0)
+        fail (&err);
       if (pipe2 (rt_err, O_CLOEXEC) < 0)
         FAIL (errno, "pipe");
       set_nonblock (rt_err[0]);
