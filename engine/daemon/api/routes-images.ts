@@ -11,6 +11,7 @@ import type { ImageStore } from '../images/types.js';
 import type { ImportOptions } from '../images/types.js';
 import { JsonStream, sendJson } from '../server/respond.js';
 import type { Router } from '../server/router.js';
+import { compareVersions } from '../server/router.js';
 import type { EngineContext } from './engine-context.js';
 import { boolFilter, boolQuery, parseFilters } from './filters.js';
 import type { Filters } from './filters.js';
@@ -23,6 +24,48 @@ export function splitRepoTag(ref: string): { repo: string; tag?: string } {
 }
 
 const record = (f: Filters): Record<string, string[]> => Object.fromEntries(f);
+
+/**
+ * A zero container.Config as Go encodes it (the fields without omitempty).
+ * The store keeps no `container_config` of its own (imports and BuildKit-made
+ * images have none either), so this is what dockerd shows for such images.
+ */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: '',
+  Domainname: '',
+  User: '',
+  AttachStdin: false,
+  AttachStdout: false,
+  AttachStderr: false,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: null,
+  Image: '',
+  Volumes: null,
+  WorkingDir: '',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: null,
+};
+
+/**
+ * Image inspect as an older API version shows it (dockerd's getImagesByName):
+ * VirtualSize below 1.44; Container and ContainerConfig below 1.45. Debian's
+ * docker-compose (v1) reads `ContainerConfig.Volumes` when it recreates a
+ * container and fails with KeyError without it — against dockerd too, unless
+ * it is pinned below 1.45 (COMPOSE_API_VERSION).
+ */
+export function versionedImageInspect(inspect: object, apiVersion: string): object {
+  const out: Record<string, unknown> = { ...inspect };
+  if (compareVersions(apiVersion, '1.44') < 0) out['VirtualSize'] = out['Size'];
+  if (compareVersions(apiVersion, '1.45') < 0) {
+    out['Container'] = '';
+    out['ContainerConfig'] = { ...EMPTY_CONTAINER_CONFIG };
+  }
+  return out;
+}
 
 export function registerImageRoutes(router: Router, ctx: EngineContext): void {
   const store = (): ImageStore => {
@@ -111,7 +154,7 @@ export function registerImageRoutes(router: Router, ctx: EngineContext): void {
     sendJson(res, 200, await store().prune({ dangling, filters: record(filters) }, ctx.imageInUse));
   });
 
-  router.get('/images/{name:.*}/json', async ({ res, params }) => sendJson(res, 200, await store().inspect(params['name'] ?? '')));
+  router.get('/images/{name:.*}/json', async ({ res, params, apiVersion }) => sendJson(res, 200, versionedImageInspect(await store().inspect(params['name'] ?? ''), apiVersion)));
   router.get('/images/{name:.*}/history', async ({ res, params }) => sendJson(res, 200, await store().history(params['name'] ?? '')));
   router.get('/images/{name:.*}/get', async ({ res, params }) => save(store(), [params['name'] ?? ''], res));
 

@@ -226,6 +226,9 @@ export class ContainerManager implements ContainerLookup {
       const anonymous = new Map<string, string>();
       const ctx = this.#specContext(id, name, hostname, p, named, anonymous);
       const spec = await this.#withRootfs(lowers, p, () => buildOciSpec({ ...body, HostConfig: hc }, imageConfig, ctx));
+      // The bundle first: it names the volumes about to be made, so a daemon killed from here
+      // on finds them at start (reconcile.ts) and removes the anonymous ones with the rest.
+      await writeJsonAtomic(p.bundleConfig, spec, 0o600);
       for (const v of named) {
         await this.#o.volumes.create({ Name: v });
       }
@@ -233,7 +236,6 @@ export class ContainerManager implements ContainerLookup {
         await this.#o.volumes.create({ Name: v, Labels: { [ANONYMOUS_LABEL]: '' } });
         volumesMade.push(v);
       }
-      await writeJsonAtomic(p.bundleConfig, spec, 0o600);
 
       const rec: ContainerRecord = {
         Version: 1,

@@ -58,6 +58,11 @@ export class VolumeStore {
       }
       const rec = await this.#readRecord(entry.name);
       if (rec) this.#records.set(rec.Name, rec);
+      else if (!fs.existsSync(path.join(full, RECORD))) {
+        // A create a crash cut short (the record is written last): never listed, never mounted.
+        await fs.promises.rm(full, { recursive: true, force: true });
+        this.#logger.warn(`volume ${entry.name}: removed what an interrupted create left`);
+      }
     }
   }
 
