@@ -28,6 +28,8 @@ export interface DaemonConfig {
   debug: boolean;
   /** Also copy log lines to stderr (foreground runs). */
   logToStderr: boolean;
+  /** Where the embedded DNS forwards names it does not know (`IP[:port],…`); the host's resolv.conf when absent. */
+  dnsUpstream?: string;
 }
 
 /** `unix:///path` (or a bare absolute path) → the socket path. Only unix sockets for now. */
@@ -55,13 +57,14 @@ function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-const USAGE = 'usage: main.js [--host unix:///path.sock] [--root DIR] [--debug] [--log-stderr]';
+const USAGE = 'usage: main.js [--host unix:///path.sock] [--root DIR] [--dns-upstream IP[:PORT],...] [--debug] [--log-stderr]';
 
 /** Parses the daemon's argv (without node and the script). Throws with a usage line on errors. */
 export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): DaemonConfig {
   const flags: { host?: string; root?: string } = {};
   let debug = env['TSCOMPOSE_ENGINE_DEBUG'] === '1' || env['TSCOMPOSE_ENGINE_DEBUG'] === 'true';
   let logToStderr = false;
+  let dnsUpstream = nonEmpty(env['TSCOMPOSE_DNS_UPSTREAM']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const eq = a.indexOf('=');
@@ -89,11 +92,14 @@ export function parseDaemonArgs(argv: readonly string[], env: Readonly<Record<st
       case '--log-stderr':
         logToStderr = true;
         break;
+      case '--dns-upstream':
+        dnsUpstream = value();
+        break;
       default:
         throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
     }
   }
-  return { ...resolveHostAndRoot(flags, env), debug, logToStderr };
+  return { ...resolveHostAndRoot(flags, env), debug, logToStderr, ...(dnsUpstream !== undefined ? { dnsUpstream } : {}) };
 }
 
 /**

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DataPlane, macFor } from '../../engine/daemon/network/dataplane.js';
-import { netnsName } from '../../engine/daemon/network/names.js';
+import { chainsFor, netnsName } from '../../engine/daemon/network/names.js';
 import { realNetHost } from '../../engine/daemon/network/net-host.js';
 import type { RuleNetwork, RulePort } from '../../engine/daemon/network/rules.js';
 
@@ -48,7 +48,7 @@ function leftovers(): string[] {
 }
 
 describe('network data plane', { skip }, () => {
-  const dp = new DataPlane(realNetHost);
+  const dp = new DataPlane(realNetHost, chainsFor('t0test'));
   let www: string;
   let httpd: ChildProcess | undefined;
   const ports: RulePort[] = [];

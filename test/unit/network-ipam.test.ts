@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatCidr, overlaps, parseCidr, parseIPv4 } from '../../engine/daemon/network/cidr.js';
 import { checkStaticAddress, completeConfig, nextAddress, pickSubnet } from '../../engine/daemon/network/ipam.js';
+import { chainsFor } from '../../engine/daemon/network/names.js';
 import { restoreInput } from '../../engine/daemon/network/rules.js';
 import { NetworkStore, readHostRoutes } from '../../engine/daemon/network/store.js';
 
@@ -64,8 +65,15 @@ describe('IPAM', () => {
 });
 
 describe('iptables rules', () => {
+  it('are named per engine instance, within iptables limits', () => {
+    assert.equal(chainsFor('').forward, 'TSC-FORWARD');
+    const tagged = chainsFor('a1b2c3');
+    assert.equal(tagged.isolation1, 'TSC-a1b2c3-ISOLATION-1');
+    for (const name of Object.values(tagged)) assert.ok(name.length <= 28, name);
+  });
   it('declare our chains (a refill), isolate networks, keep internal ones in, publish ports', () => {
     const text = restoreInput(
+      chainsFor(''),
       [
         { bridge: 'tsc-a', subnet: '10.1.0.0/24', internal: false },
         { bridge: 'tsc-i', subnet: '10.2.0.0/24', internal: true },
@@ -90,7 +98,7 @@ describe('iptables rules', () => {
 describe('network records', () => {
   const open = async (routes = ['192.0.2.0/24']) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-net-'));
-    const store = new NetworkStore(dir, { hostRoutes: () => routes.map(cidr) });
+    const store = new NetworkStore(dir, { hostRoutes: () => routes.map(cidr), defaultBridge: 'tsc0' });
     await store.open();
     return { dir, store };
   };
@@ -98,7 +106,7 @@ describe('network records', () => {
     const { dir, store } = await open(['172.17.0.0/16']);
     assert.deepEqual(store.all().map((n) => `${n.Name} ${n.Driver}`).sort(), ['bridge bridge', 'host host', 'none null']);
     assert.equal(store.byName('bridge')?.IPAM.Config[0]?.Subnet, '172.18.0.0/16', 'a routed subnet is skipped');
-    const again = new NetworkStore(dir, { hostRoutes: () => [] });
+    const again = new NetworkStore(dir, { hostRoutes: () => [], defaultBridge: 'tsc0' });
     await again.open();
     assert.equal(again.byName('bridge')?.Id, store.byName('bridge')?.Id);
     fs.rmSync(dir, { recursive: true });

@@ -12,6 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { NO_EVENTS } from '../events/bus.js';
+import type { EndpointConfigBody, NetworkAttacher } from '../api/routes-networks.js';
+import type { NetworkManager } from '../network/manager.js';
+import { ContainerNetworking } from './networking.js';
 import type { EventSink } from '../events/bus.js';
 import type { ImageConfig, ImageStore } from '../images/types.js';
 import type { Logger } from '../server/logger.js';
@@ -63,6 +66,8 @@ export interface ManagerOptions {
   runDir?: string;
   /** Where container events go (the daemon's bus); dropped when absent. */
   events?: EventSink;
+  /** The networks (bridge, user networks, ports, DNS); without it every container has only loopback. */
+  networks?: NetworkManager;
 }
 
 interface Waiter {
@@ -79,7 +84,7 @@ interface ExitInfo {
 
 const DEFAULT_STOP_TIMEOUT = 10;
 
-export class ContainerManager implements ContainerLookup {
+export class ContainerManager implements ContainerLookup, NetworkAttacher {
   readonly store: ContainerStore;
   readonly runtimeRoot: string;
   readonly #o: ManagerOptions;
@@ -95,12 +100,16 @@ export class ContainerManager implements ContainerLookup {
   readonly #now: () => Date;
   /** Healthcheck monitors (health-monitor.ts): started with each run, stopped at its end. */
   readonly health: HealthMonitor;
+  readonly #net: ContainerNetworking | undefined;
 
   constructor(opts: ManagerOptions) {
     this.#o = opts;
     this.store = new ContainerStore(opts.root, opts.runDir ?? defaultRunDir(opts.root), opts.logger);
     this.runtimeRoot = path.join(opts.root, 'runtime');
     this.#now = opts.now ?? (() => new Date());
+    this.#net = opts.networks
+      ? new ContainerNetworking({ networks: opts.networks, find: (ref) => this.store.find(ref), hostResolvConf: () => (opts.hostResolvConf ?? readHostResolvConf)() })
+      : undefined;
     this.health = new HealthMonitor({
       record: (id) => this.store.get(id),
       handle: (id) => this.handle(id),
@@ -202,7 +211,9 @@ export class ContainerManager implements ContainerLookup {
       if (!imageId) throw new NotFoundError(`No such image: ${imageRef}`);
       const imageConfig = await images.config(imageId);
       const hc: HostConfig = { ...(body.HostConfig ?? {}) };
-      if (!hc.NetworkMode) hc.NetworkMode = 'bridge';
+      if (!hc.NetworkMode || hc.NetworkMode === 'default') hc.NetworkMode = 'bridge';
+      const netPlan = this.#net?.plan(hc.NetworkMode, body.NetworkingConfig?.EndpointsConfig, name, id);
+      if (netPlan) hc.NetworkMode = netPlan.mode;
       const merged = mergeImageConfig(body, imageConfig);
       const argv = [...merged.entrypoint, ...merged.cmd];
       if (argv.length === 0) throw new BadRequestError('no command specified');
@@ -225,6 +236,8 @@ export class ContainerManager implements ContainerLookup {
       const named = new Set<string>();
       const anonymous = new Map<string, string>();
       const ctx = this.#specContext(id, name, hostname, p, named, anonymous);
+      const netnsPath = this.#net?.netnsPathAtCreate(hc.NetworkMode, id);
+      if (netnsPath !== undefined) ctx.netnsPath = netnsPath;
       const spec = await this.#withRootfs(lowers, p, () => buildOciSpec({ ...body, HostConfig: hc }, imageConfig, ctx));
       // The bundle first: it names the volumes about to be made, so a daemon killed from here
       // on finds them at start (reconcile.ts) and removes the anonymous ones with the rest.
@@ -252,6 +265,7 @@ export class ContainerManager implements ContainerLookup {
         Mounts: mountPoints(spec, named, anonymous, (v) => this.#o.volumes.mountpoint(v), p),
         AnonymousVolumes: [...anonymous.values()],
         Volumes: [...named, ...anonymous.values()],
+        NetworkSettings: netPlan?.settings ?? { Networks: {}, Ports: {} },
       };
       await this.store.save(rec);
       created = true;
@@ -345,7 +359,6 @@ export class ContainerManager implements ContainerLookup {
     const volumes: Record<string, object> = {};
     for (const v of merged.volumes) volumes[v] = {};
     const out: ContainerRecord['Config'] = {
-      Hostname: hostname,
       Domainname: body.Domainname ?? '',
       User: merged.user,
       AttachStdin: body.AttachStdin === true,
@@ -355,6 +368,8 @@ export class ContainerManager implements ContainerLookup {
       OpenStdin: body.OpenStdin === true,
       StdinOnce: body.StdinOnce === true,
       ...config,
+      // The hostname chosen above (the short id when the request has none), not the request's "".
+      Hostname: hostname,
       Env: merged.env,
       Cmd: merged.cmd,
       Image: imageRef,
@@ -410,6 +425,7 @@ export class ContainerManager implements ContainerLookup {
       if (rec.Config.Tty) args.push('--terminal');
       if (rec.Config.OpenStdin) args.push('--stdin');
       if (rec.Config.OpenStdin && rec.Config.StdinOnce) args.push('--stdin-once');
+      if (this.#net) await this.#net.setUp(rec, p);
       const r = await host.startMonitor(this.#o.bins.monitor, args);
       if (r.code !== 0) {
         const fromFile = await fs.promises.readFile(path.join(p.monitor, 'monitor.err'), 'utf8').catch(() => '');
@@ -431,12 +447,17 @@ export class ContainerManager implements ContainerLookup {
       });
       this.health.start(rec);
       await this.persist(rec);
+      await this.#net?.started().catch((e: unknown) => this.#o.logger.warn(`container ${id}: network rules: ${(e as Error).message}`));
       this.#watch(rec);
       this.#o.logger.info(`container ${id} started, pid ${pid}`);
       this.events.container(rec, 'start');
     } catch (e) {
+      await this.#net?.tearDown(rec).catch((err: unknown) => this.#o.logger.warn(`container ${id}: network teardown: ${(err as Error).message}`));
       await host.unmount(p.merged).catch(() => undefined);
-      if (!(e instanceof StartFailure)) throw e;
+      if (!(e instanceof StartFailure)) {
+        await this.persist(rec);
+        throw e;
+      }
       // As dockerd: the container keeps its state (created/exited), with the error and 127/126/128.
       rec.State.Error = e.message;
       rec.State.ExitCode = startFailureExitCode(e.message);
@@ -575,9 +596,11 @@ export class ContainerManager implements ContainerLookup {
     this.#restartTimers.delete(id);
   }
 
-  /** After a run: the runtime's state, the cgroup (runtime delete) and the overlay go. */
+  /** After a run: the runtime's state, the cgroup (runtime delete), the network and the overlay go. */
   async #cleanupRun(id: string): Promise<void> {
     const p = this.paths(id);
+    const rec = this.store.get(id);
+    if (rec && this.#net) await this.#net.tearDown(rec).catch((e: unknown) => this.#o.logger.warn(`container ${id}: network teardown: ${(e as Error).message}`));
     const r = await this.#o.host.runtime(this.#o.bins.runtime, ['--root', this.runtimeRoot, 'delete', '--force', id]);
     if (r.code !== 0) this.#o.logger.warn(`container ${id}: runtime delete: ${r.stderr.trim()}`);
     if (this.#o.host.isMounted(p.merged)) await this.#o.host.unmount(p.merged).catch((e: unknown) => this.#o.logger.warn(`container ${id}: ${(e as Error).message}`));
@@ -806,6 +829,37 @@ export class ContainerManager implements ContainerLookup {
         this.#reservedNames.delete(name);
       }
     });
+  }
+
+  // ---- networks -----------------------------------------------------------
+
+  async connect(network: string, ref: string, config: EndpointConfigBody): Promise<void> {
+    const net = this.#networking();
+    const id = this.store.find(ref).Id;
+    await this.#lock.run(id, async () => {
+      const rec = this.#mustGet(id);
+      await net.connect(rec, network, config);
+      await this.persist(rec);
+    });
+    const n = net.manager.store.find(network);
+    this.events.publish('network', 'connect', { ID: n.Id, Attributes: { container: id, name: n.Name, type: n.Driver } });
+  }
+
+  async disconnect(network: string, ref: string, _force: boolean): Promise<void> {
+    const net = this.#networking();
+    const id = this.store.find(ref).Id;
+    await this.#lock.run(id, async () => {
+      const rec = this.#mustGet(id);
+      await net.disconnect(rec, network);
+      await this.persist(rec);
+    });
+    const n = net.manager.store.find(network);
+    this.events.publish('network', 'disconnect', { ID: n.Id, Attributes: { container: id, name: n.Name, type: n.Driver } });
+  }
+
+  #networking(): ContainerNetworking {
+    if (!this.#net) throw new ApiError(501, 'networking is not available in this engine');
+    return this.#net;
   }
 
   // ---- queries ----------------------------------------------------------

@@ -5,6 +5,8 @@
  * not stored, so a state root can be moved.
  */
 import path from 'node:path';
+import type { PortBinding } from '../network/ports.js';
+import type { EndpointSettings } from '../network/types.js';
 import type { ContainerStatus } from './state-machine.js';
 import type { ContainerConfig, HostConfig } from './types.js';
 
@@ -58,6 +60,13 @@ export interface ContainerRecord {
   AnonymousVolumes: string[];
   /** Every volume it uses (named and anonymous), for the volume store's in-use check. */
   Volumes: string[];
+  /** Its endpoints (filled while it runs) and published ports; absent in records made before networking. */
+  NetworkSettings?: NetworkSettingsRecord;
+}
+
+export interface NetworkSettingsRecord {
+  Networks: Record<string, EndpointSettings>;
+  Ports: Record<string, PortBinding[] | null>;
 }
 
 export const RECORD_FILE = 'config.v2.json';

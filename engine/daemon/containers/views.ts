@@ -4,6 +4,8 @@
  * seconds", "Up 5 seconds (healthy)", "Exited (0) 2 minutes ago"), with
  * go-units' HumanDuration.
  */
+import path from 'node:path';
+import { NETNS_DIR, netnsName } from '../network/names.js';
 import { healthOf, healthWords } from './health-schedule.js';
 import type { ContainerPaths, ContainerRecord } from './records.js';
 import { ZERO_TIME } from './records.js';
@@ -68,17 +70,54 @@ export function containerSummary(rec: ContainerRecord, now: number, extras: Summ
     ImageID: rec.Image,
     Command: commandLine(rec),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
-    Ports: [],
+    Ports: portList(rec),
     Labels: { ...(rec.Config.Labels ?? {}) },
     State: rec.State.Status,
     Status: statusLine(rec, now),
     HostConfig: { NetworkMode: rec.HostConfig.NetworkMode || 'bridge' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: copyNetworks(rec) },
     Mounts: rec.Mounts.map((m) => ({ ...m })),
   };
   if (extras.sizeRw !== undefined) out['SizeRw'] = extras.sizeRw;
   if (extras.sizeRootFs !== undefined) out['SizeRootFs'] = extras.sizeRootFs;
   return out;
+}
+
+function copyNetworks(rec: ContainerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(rec.NetworkSettings?.Networks ?? {})) out[name] = { ...e };
+  return out;
+}
+
+/** `docker ps` PORTS: published ports with their host side, exposed-only ones without. */
+function portList(rec: ContainerRecord): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const [key, list] of Object.entries(rec.NetworkSettings?.Ports ?? {})) {
+    const [port = '0', type = 'tcp'] = key.split('/');
+    if (!list || list.length === 0) out.push({ PrivatePort: Number(port), Type: type });
+    for (const b of list ?? []) out.push({ IP: b.HostIp ?? '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
+}
+
+/**
+ * inspect's NetworkSettings: the endpoints, the ports, the sandbox while it
+ * runs; the deprecated top-level address fields come from the default
+ * `bridge` network's endpoint, as dockerd fills them.
+ */
+function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+  const bridge = rec.NetworkSettings?.Networks['bridge'];
+  const live = rec.State.Status === 'running' || rec.State.Status === 'paused';
+  const mode = rec.HostConfig.NetworkMode || 'bridge';
+  const bridgeLike = mode !== 'host' && mode !== 'none' && !mode.startsWith('container:');
+  return {
+    ...NETWORK_SETTINGS,
+    SandboxID: live && bridgeLike ? rec.Id : '',
+    SandboxKey: live && bridgeLike ? path.join(NETNS_DIR, netnsName(rec.Id)) : '',
+    Ports: Object.fromEntries(Object.entries(rec.NetworkSettings?.Ports ?? {}).map(([k, v]) => [k, v ? v.map((b) => ({ ...b })) : null])),
+    ...(bridge ? { EndpointID: bridge.EndpointID, Gateway: bridge.Gateway, IPAddress: bridge.IPAddress, IPPrefixLen: bridge.IPPrefixLen, MacAddress: bridge.MacAddress } : {}),
+    Networks: copyNetworks(rec),
+  };
 }
 
 const NETWORK_SETTINGS = {
@@ -142,7 +181,7 @@ export function containerInspect(rec: ContainerRecord, paths: ContainerPaths, lo
     },
     Mounts: rec.Mounts.map((m) => ({ ...m })),
     Config: { ...rec.Config },
-    NetworkSettings: { ...NETWORK_SETTINGS },
+    NetworkSettings: networkSettings(rec),
   };
   if (size) {
     out['SizeRw'] = size.rw;

@@ -8,7 +8,8 @@
 import { parseIPv4 } from './cidr.js';
 import type { NetHost } from './net-host.js';
 import { hostVethName, netnsName, peerVethName } from './names.js';
-import { JUMPS, removalInput, restoreInput } from './rules.js';
+import type { Chains } from './names.js';
+import { jumps, removalInput, restoreInput } from './rules.js';
 import type { RuleNetwork, RulePort } from './rules.js';
 
 export interface BridgeSpec {
@@ -42,10 +43,12 @@ export function macFor(ip: string): string {
 
 export class DataPlane {
   readonly #host: NetHost;
+  readonly #chains: Chains;
   #jumpsChecked = false;
 
-  constructor(host: NetHost) {
+  constructor(host: NetHost, chains: Chains) {
     this.#host = host;
+    this.#chains = chains;
   }
 
   async #ip(lines: readonly string[], netns?: string): Promise<void> {
@@ -116,10 +119,10 @@ export class DataPlane {
 
   /** Our chains refilled from the state in one restore; the jumps into them added once. */
   async applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
-    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], restoreInput(networks, ports));
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], restoreInput(this.#chains, networks, ports));
     if (r.code !== 0) throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
     if (this.#jumpsChecked) return;
-    for (const j of JUMPS) {
+    for (const j of jumps(this.#chains)) {
       const check = await this.#host.run('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule]);
       if (check.code === 0) continue;
       const add = await this.#host.run('iptables', ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]);
@@ -130,12 +133,12 @@ export class DataPlane {
 
   /** Every rule of ours gone: the jumps, then the chains. */
   async removeRules(): Promise<void> {
-    for (const j of JUMPS) {
+    for (const j of jumps(this.#chains)) {
       while ((await this.#host.run('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule])).code === 0) {
         // A jump added twice (a crash between check and add) is removed twice.
       }
     }
-    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], removalInput());
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], removalInput(this.#chains));
     if (r.code !== 0 && !/No chain|does not exist|doesn't exist/i.test(r.stderr)) throw new NetError(`removing our iptables chains failed: ${r.stderr.trim()}`);
     this.#jumpsChecked = false;
   }

@@ -21,7 +21,7 @@ import { DnsServer } from './dns-server.js';
 import type { Upstream } from './dns-server.js';
 import { prefixLength } from './ipam.js';
 import type { NetHost } from './net-host.js';
-import { NETNS_DIR, netnsName } from './names.js';
+import { chainsFor, defaultBridgeName, NETNS_DIR, netnsName } from './names.js';
 import { reservePort } from './port-reserve.js';
 import type { Reservation } from './port-reserve.js';
 import { portRequests } from './ports.js';
@@ -62,6 +62,8 @@ export interface NetworkManagerOptions {
   upstreams: () => Upstream[];
   /** The embedded DNS port (53; tests without root use another). */
   dnsPort?: number;
+  /** names.ts instanceTag: '' for the default root. */
+  tag: string;
 }
 
 /** NetworkMode values that are not a network of their own. */
@@ -85,8 +87,8 @@ export class NetworkManager {
 
   constructor(opts: NetworkManagerOptions) {
     this.#o = opts;
-    this.store = new NetworkStore(opts.root, { hostRoutes: () => readHostRoutes() });
-    this.#dp = new DataPlane(opts.host);
+    this.store = new NetworkStore(opts.root, { hostRoutes: () => readHostRoutes(), defaultBridge: defaultBridgeName(opts.tag) });
+    this.#dp = new DataPlane(opts.host, chainsFor(opts.tag));
     this.#dns = new DnsServer({
       table: this.#table,
       upstreams: opts.upstreams,
@@ -96,8 +98,13 @@ export class NetworkManager {
     });
   }
 
+  /** The records (and the predefined networks): before containers are created or restored. */
   async open(): Promise<void> {
     await this.store.open();
+  }
+
+  /** Once the containers' records are loaded: their ports held again, rules and DNS brought in line. */
+  async restore(): Promise<void> {
     // Ports of containers that kept running while the daemon was away are held again.
     for (const c of this.#o.containers().filter((x) => x.running)) {
       const held: Reservation[] = [];
@@ -169,6 +176,11 @@ export class NetworkManager {
    */
   planEndpoints(modeIn: string | undefined, configs: Readonly<Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; DriverOpts?: Record<string, string> | null; MacAddress?: string } | null>>, name: string, shortId: string): { mode: string; networks: Record<string, EndpointSettings> } {
     const mode = modeIn === undefined || modeIn === '' || modeIn === 'default' ? 'bridge' : modeIn;
+    // The docker CLI names the default network "default" in EndpointsConfig too.
+    if (Object.hasOwn(configs, 'default')) {
+      const { default: dflt, ...rest } = configs;
+      configs = { ...rest, ...(Object.hasOwn(rest, mode) ? {} : { [mode]: dflt ?? null }) };
+    }
     const names = Object.keys(configs);
     if (!isBridgeLike(mode)) {
       if (mode.startsWith('container:') && names.length > 0) throw new BadRequestError('conflicting options: networks and the network mode "container"');
@@ -275,6 +287,24 @@ export class NetworkManager {
     } finally {
       for (const g of given) this.#pending.delete(g);
     }
+  }
+
+  /** docker network connect on a live container: one more veth (ethN, no default route unless it is the only one). */
+  async attachLive(c: NetContainer, networkName: string, index: number): Promise<EndpointSettings> {
+    const ep = c.networks[networkName];
+    const rec = this.store.find(ep?.NetworkID || networkName);
+    const cfg = rec.IPAM.Config[0];
+    if (!ep || !cfg || !rec.bridge) throw new ApiError(500, `network ${rec.Name} has no bridge configuration`);
+    await this.#dp.ensureSandbox(c.id);
+    await this.#dp.ensureBridge({ bridge: rec.bridge, gateway: cfg.Gateway, prefix: prefixLength(cfg), mtu: rec.mtu ?? 1500 });
+    const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id), ep.IPAMConfig?.IPv4Address || undefined);
+    const mac = ep.MacAddress || macFor(ip);
+    await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${index}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: index === 0 });
+    return { ...ep, NetworkID: rec.Id, EndpointID: randomBytes(32).toString('hex'), Gateway: cfg.Gateway, IPAddress: ip, IPPrefixLen: prefixLength(cfg), MacAddress: mac };
+  }
+
+  async detachLive(containerId: string, networkId: string): Promise<void> {
+    await this.#dp.detach(containerId, networkId);
   }
 
   /** After the container's process ended: namespace (and so its veths), ports and names go. */

@@ -30,14 +30,33 @@ export function netnsName(containerId: string): string {
 
 export const NETNS_DIR = '/run/netns';
 
-/** Our iptables chains; every rule we put in the built-in chains jumps to one of these. */
-export const CHAINS = {
-  forward: 'TSC-FORWARD',
-  isolation1: 'TSC-ISOLATION-1',
-  isolation2: 'TSC-ISOLATION-2',
-  dnat: 'TSC-DNAT',
-  postrouting: 'TSC-POSTROUTING',
-} as const;
+export interface Chains {
+  forward: string;
+  isolation1: string;
+  isolation2: string;
+  dnat: string;
+  postrouting: string;
+}
+
+/**
+ * What tells engines on one host apart: '' for the default state root, else
+ * 6 hex of the root's path — so a second engine (a test's, say) has chains
+ * and a default bridge of its own instead of refilling the first one's.
+ */
+export function instanceTag(root: string, defaultRoot: string): string {
+  return root === defaultRoot ? '' : hex(root, 6);
+}
+
+/** Our iptables chains; every rule we put in the built-in chains jumps to one of these (names ≤ 28 bytes). */
+export function chainsFor(tag: string): Chains {
+  const p = tag === '' ? 'TSC-' : `TSC-${tag}-`;
+  return { forward: `${p}FORWARD`, isolation1: `${p}ISOLATION-1`, isolation2: `${p}ISOLATION-2`, dnat: `${p}DNAT`, postrouting: `${p}POSTROUTING` };
+}
+
+/** The default `bridge` network's bridge (Docker's docker0). */
+export function defaultBridgeName(tag: string): string {
+  return tag === '' ? 'tsc0' : `tsc0-${tag}`;
+}
 
 /** The comment on every rule of ours (what leftover checks look for). */
 export const RULE_COMMENT = 'tscompose';

@@ -24,14 +24,16 @@ export interface NetHost {
 export const realNetHost: NetHost = {
   run(cmd, args, input) {
     return new Promise((resolve) => {
-      const child = spawn(cmd, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(cmd, [...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
       child.on('error', (e) => resolve({ code: 127, stdout, stderr: `${cmd}: ${e.message}` }));
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(input ?? '');
+      // A command that exits without reading its input must not take the daemon down with EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
     });
   },
   writeSysctl(key, value) {

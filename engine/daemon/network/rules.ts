@@ -17,7 +17,8 @@
  *     networks, of host-originated (loopback) traffic into a bridge, and of
  *     hairpin traffic (a container reaching its own published port).
  */
-import { CHAINS, RULE_COMMENT } from './names.js';
+import { RULE_COMMENT } from './names.js';
+import type { Chains } from './names.js';
 
 export interface RuleNetwork {
   bridge: string;
@@ -38,14 +39,16 @@ export interface RulePort {
 const c = (args: string): string => `${args} -m comment --comment ${RULE_COMMENT}`;
 
 /** The jumps from the built-in chains, as `iptables -t T` argument lists (checked with -C, added with -I). */
-export const JUMPS: readonly { table: 'filter' | 'nat'; chain: string; rule: string[] }[] = [
-  { table: 'filter', chain: 'FORWARD', rule: ['-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.forward] },
-  { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.dnat] },
-  { table: 'nat', chain: 'OUTPUT', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.dnat] },
-  { table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.postrouting] },
-];
+export function jumps(CHAINS: Chains): { table: 'filter' | 'nat'; chain: string; rule: string[] }[] {
+  return [
+    { table: 'filter', chain: 'FORWARD', rule: ['-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.forward] },
+    { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.dnat] },
+    { table: 'nat', chain: 'OUTPUT', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.dnat] },
+    { table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'comment', '--comment', RULE_COMMENT, '-j', CHAINS.postrouting] },
+  ];
+}
 
-export function restoreInput(networks: readonly RuleNetwork[], ports: readonly RulePort[]): string {
+export function restoreInput(CHAINS: Chains, networks: readonly RuleNetwork[], ports: readonly RulePort[]): string {
   const filter: string[] = [`:${CHAINS.forward} - [0:0]`, `:${CHAINS.isolation1} - [0:0]`, `:${CHAINS.isolation2} - [0:0]`];
   const nat: string[] = [`:${CHAINS.dnat} - [0:0]`, `:${CHAINS.postrouting} - [0:0]`];
   const F = (r: string): number => filter.push(`-A ${CHAINS.forward} ${c(r)}`);
@@ -85,7 +88,7 @@ export function restoreInput(networks: readonly RuleNetwork[], ports: readonly R
 }
 
 /** The input that empties and deletes our chains (after the jumps are gone). */
-export function removalInput(): string {
+export function removalInput(CHAINS: Chains): string {
   return [
     '*filter',
     `:${CHAINS.forward} - [0:0]`,

@@ -15,14 +15,14 @@ import { bridgeName } from './names.js';
 import { BRIDGE_NAME_OPTION, MTU_OPTION, PREDEFINED } from './types.js';
 import type { NetworkCreateRequest, NetworkRecord } from './types.js';
 
-/** The default bridge's own name on the host (Docker's docker0). */
-export const DEFAULT_BRIDGE = 'tsc0';
 const DEFAULT_MTU = 1500;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export interface NetworkStoreOptions {
   /** Subnets routed on the host (the IPAM avoids them). */
   hostRoutes: () => Cidr[];
+  /** The default `bridge` network's bridge on the host (names.ts defaultBridgeName). */
+  defaultBridge: string;
   now?: () => Date;
 }
 
@@ -50,9 +50,9 @@ export class NetworkStore {
     if (!this.byName('none')) await this.#save(this.#record('none', 'null', {}));
     if (!this.byName('host')) await this.#save(this.#record('host', 'host', {}));
     if (!this.byName('bridge')) {
-      const rec = this.#record('bridge', 'bridge', { [BRIDGE_NAME_OPTION]: DEFAULT_BRIDGE, 'com.docker.network.bridge.default_bridge': 'true' });
+      const rec = this.#record('bridge', 'bridge', { [BRIDGE_NAME_OPTION]: this.#o.defaultBridge, 'com.docker.network.bridge.default_bridge': 'true' });
       rec.IPAM.Config = [completeConfig({}, this.#taken())];
-      rec.bridge = DEFAULT_BRIDGE;
+      rec.bridge = this.#o.defaultBridge;
       rec.mtu = DEFAULT_MTU;
       await this.#save(rec);
     }
