@@ -14,18 +14,27 @@ import type { EngineContext } from './api/engine-context.js';
 import { readHostFacts } from './api/host-facts.js';
 import { registerContainerIoRoutes } from './api/routes-container-io.js';
 import { registerImageRoutes } from './api/routes-images.js';
+import { registerArchiveRoutes } from './api/routes-archive.js';
 import { registerContainerRoutes } from './api/routes-containers.js';
 import { registerEventRoutes } from './api/routes-events.js';
+import { registerNetworkRoutes } from './api/routes-networks.js';
+import { registerStatsRoutes } from './api/routes-stats.js';
 import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
-import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, apiSchemaDir, parseDaemonArgs } from './config.js';
+import { API_VERSION, DEFAULT_ROOT, ENGINE_VERSION, MIN_API_VERSION, apiSchemaDir, parseDaemonArgs } from './config.js';
 import type { DaemonConfig } from './config.js';
 import { realHostOps } from './containers/host-ops.js';
 import { readHostSpecFacts } from './containers/host-spec.js';
 import { ContainerManager } from './containers/lifecycle.js';
 import { reconcileContainers } from './containers/reconcile.js';
 import { findRuntimeBins } from './containers/runtime-bins.js';
+import { readHostResolvConf } from './containers/etc-files.js';
+import { netView } from './containers/networking.js';
 import { EventBus } from './events/bus.js';
+import { parseUpstreams, resolvConfUpstreams } from './network/dns-server.js';
+import { NetworkManager } from './network/manager.js';
+import { instanceTag } from './network/names.js';
+import { realNetHost } from './network/net-host.js';
 import type { ImageStore } from './images/types.js';
 import { closeServer, createApiServer, listenUnix } from './server/http-server.js';
 import { fileLogger } from './server/logger.js';
@@ -87,7 +96,20 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     const { images, error: imagesError } = await openImages(config.root, logger);
     const facts = readHostFacts();
     const events = new EventBus();
-    const containers = new ContainerManager({
+    const upstreams = config.dnsUpstream !== undefined ? parseUpstreams(config.dnsUpstream) : undefined;
+    // The networks read the containers, made just below.
+    let containers: ContainerManager | undefined;
+    const networks = new NetworkManager({
+      root: config.root,
+      host: realNetHost,
+      logger,
+      events,
+      containers: () => (containers ? containers.store.all().map(netView) : []),
+      upstreams: () => upstreams ?? resolvConfUpstreams(readHostResolvConf()),
+      tag: instanceTag(config.root, DEFAULT_ROOT),
+    });
+    await networks.open();
+    containers = new ContainerManager({
       root: config.root,
       images,
       volumes,
@@ -96,8 +118,10 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
       facts: readHostSpecFacts(facts.cgroupVersion),
       logger,
       events,
+      networks,
     });
-    await reconcileContainers(containers);
+    await reconcileContainers(containers, { volumes });
+    await networks.restore();
     volumes.setUsedBy((name) => containers.volumeUsers(name));
     const ctx: EngineContext = {
       id: await loadEngineId(config.root),
@@ -121,7 +145,10 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     registerImageRoutes(router, ctx);
     registerContainerIoRoutes(router, ctx);
     registerContainerRoutes(router, ctx, containers);
+    registerArchiveRoutes(router, ctx, containers, { onContainerEvent: (rec, action) => events.container(rec, action) });
+    registerStatsRoutes(router, ctx, containers);
     registerEventRoutes(router, events);
+    registerNetworkRoutes(router, ctx, networks, containers);
 
     const server = createApiServer({ router, logger, apiVersion: API_VERSION, engineVersion: ENGINE_VERSION });
     await listenUnix(server, config.socketPath, 0o660);
@@ -134,6 +161,9 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
         await closeServer(server, 5000);
         // Containers keep running under their monitors (live restore); only our watchers stop.
         containers.close();
+        // With nothing running, the host is left as it was found (bridges and rules come back on demand).
+        const running = containers.store.all().some((r) => r.State.Status === 'running' || r.State.Status === 'paused');
+        await (running ? networks.close() : networks.removeAll()).catch((e: unknown) => logger.warn(`networks: ${(e as Error).message}`));
         fs.rmSync(config.socketPath, { force: true });
         // Only our own pid file: a successor may already have written its own.
         if (readPid(config.root) === process.pid) fs.rmSync(pidFileOf(config.root), { force: true });
