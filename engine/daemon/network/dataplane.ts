@@ -59,7 +59,9 @@ export class DataPlane {
 
   async ensureBridge(b: BridgeSpec): Promise<void> {
     if (!this.#host.linkExists(b.bridge)) {
-      await this.#ip([`link add name ${b.bridge} mtu ${b.mtu} type bridge`, `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`, `link set ${b.bridge} up`]);
+      // An address of its own: a bridge left to take the lowest MAC of its ports changes it when a
+      // veth with a lower one joins, and every container's ARP entry for the gateway goes stale.
+      await this.#ip([`link add name ${b.bridge} address ${macFor(b.gateway)} mtu ${b.mtu} type bridge`, `addr add ${b.gateway}/${b.prefix} dev ${b.bridge}`, `link set ${b.bridge} up`]);
     }
     // Published ports reached through 127.0.0.1 are DNATed into the bridge with a loopback source.
     this.#host.writeSysctl(`net.ipv4.conf.${b.bridge}.route_localnet`, '1');

@@ -132,6 +132,7 @@ export class DnsServer {
     const q = query.questions?.[0];
     if (!q) return undefined;
     const ours = this.#o.table.answer(source, q.name, q.type, this.#o.internal);
+    if (this.#o.logger.debugEnabled) this.#o.logger.debug(`dns ${source}: ${q.type} ${q.name} → ${ours ? `${ours.kind} ${ours.values.join(' ')}` : 'forwarded'}`);
     if (ours) {
       const answers: Answer[] =
         ours.kind === 'A'
@@ -174,6 +175,7 @@ export class DnsServer {
       });
       if (reply) return reply;
     }
+    this.#o.logger.warn(`dns: no answer from ${this.#o.upstreams().map((u) => `${u.host}:${u.port}`).join(', ') || 'no upstream'}`);
     return undefined;
   }
 }

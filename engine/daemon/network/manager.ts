@@ -261,7 +261,7 @@ export class NetworkManager {
         this.#pending.add(`${rec.Id}/${ip}`);
         given.push(`${rec.Id}/${ip}`);
         const mac = ep.MacAddress || macFor(ip);
-        await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${i}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: i === 0 });
+        await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${i}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: i === 0 && !rec.Internal });
         networks[rec.Name] = { ...ep, NetworkID: rec.Id, EndpointID: randomBytes(32).toString('hex'), Gateway: cfg.Gateway, IPAddress: ip, IPPrefixLen: prefixLength(cfg), MacAddress: mac };
         if (i === 0) {
           result = { networks, ports, ip };
@@ -299,7 +299,7 @@ export class NetworkManager {
     await this.#dp.ensureBridge({ bridge: rec.bridge, gateway: cfg.Gateway, prefix: prefixLength(cfg), mtu: rec.mtu ?? 1500 });
     const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id), ep.IPAMConfig?.IPv4Address || undefined);
     const mac = ep.MacAddress || macFor(ip);
-    await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${index}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: index === 0 });
+    await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${index}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: index === 0 && !rec.Internal });
     return { ...ep, NetworkID: rec.Id, EndpointID: randomBytes(32).toString('hex'), Gateway: cfg.Gateway, IPAddress: ip, IPPrefixLen: prefixLength(cfg), MacAddress: mac };
   }
 
