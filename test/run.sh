@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the engine's build and root tests need.
-DEB_PACKAGES=(gcc make pkg-config libjansson-dev libseccomp-dev busybox-static crun runc attr iproute2 python3)
+DEB_PACKAGES=(gcc make pkg-config libjansson-dev libseccomp-dev busybox-static crun runc attr iproute2 iptables python3 docker-compose)
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_ROOT } from '../../engine/daemon/config.js';
+import { instanceTag } from '../../engine/daemon/network/names.js';
 import { startTestDaemon, tempDir } from './daemon.js';
 import type { TestDaemon } from './daemon.js';
 import { REPO_ROOT } from './paths.js';
@@ -80,6 +82,14 @@ export async function startEngineFixture(prefix = 'tsc-e2e-'): Promise<EngineFix
       }
     }
     await d.stop();
+    // The daemon stopped with nothing running removes its bridges and rules (chains named for its root).
+    const tag = instanceTag(d.root, DEFAULT_ROOT);
+    const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`tsc0-${tag}`) || /: tsc[vp][0-9a-f]{11}[@:]/.test(l));
+    if (links.length > 0) problems.push(`links left:\n${links.join('\n')}`);
+    const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => [...ids].some((id) => l.startsWith(`tsc-${id.slice(0, 12)}`)));
+    if (netns.length > 0) problems.push(`network namespaces left:\n${netns.join('\n')}`);
+    const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`TSC-${tag}-`));
+    if (rules.length > 0) problems.push(`iptables rules left:\n${rules.join('\n')}`);
     for (const top of fs.readdirSync('/sys/fs/cgroup')) {
       for (const id of ids) {
         const cg = path.join('/sys/fs/cgroup', top, 'tscompose', id);
