@@ -7,13 +7,13 @@
  * any mount, cgroup, monitor or container process is left behind.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clientEnv, DAEMON_ENTRY, ping, tempDir } from '../helpers/daemon.js';
+import { clientEnv, tempDir } from '../helpers/daemon.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { RestartableDaemon } from '../helpers/restartable-daemon.js';
 
 const isRoot = process.getuid?.() === 0;
 const dockerAvailable = spawnSync('docker', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -28,49 +28,7 @@ const skip = !isRoot
         ? 'engine/runtime not built (make -C engine/runtime)'
         : false;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Our daemon on a fixed root and socket, so it can be SIGKILLed and started again on the same state. */
-class Daemon {
-  child: ChildProcess | undefined;
-  readonly root: string;
-  readonly socketPath: string;
-  constructor(root: string, socketPath: string) {
-    this.root = root;
-    this.socketPath = socketPath;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [DAEMON_ENTRY, '--host', `unix://${this.socketPath}`, '--root', this.root, '--debug'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TSCOMPOSE_RUNTIME_DIR: path.join(REPO_ROOT, 'engine/runtime/build') },
-    });
-    this.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!(await ping(this.socketPath))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`engine did not start: ${stderr}`);
-      await sleep(30);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await gone;
-  }
-
-  logTail(): string {
-    try {
-      return fs.readFileSync(path.join(this.root, 'engine.log'), 'utf8').trimEnd().split('\n').slice(-25).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  }
-}
 
 /** Processes whose command line mentions `needle` (monitors carry the state root and run dir in theirs). */
 function processesMentioning(needle: string): string[] {
@@ -88,7 +46,7 @@ function processesMentioning(needle: string): string[] {
 
 describe('containers through the engine, driven by the docker CLI', { skip }, () => {
   let work: string;
-  let d: Daemon;
+  let d: RestartableDaemon;
   let env: NodeJS.ProcessEnv;
   const ids = new Set<string>();
   const pids = new Set<number>();
@@ -114,7 +72,7 @@ describe('containers through the engine, driven by the docker CLI', { skip }, ()
     const rootfsTar = path.join(work, 'busybox.tar');
     const r = spawnSync('bash', [path.join(REPO_ROOT, 'engine/images/busybox-rootfs.sh'), path.join(work, 'rootfs'), '--tar', rootfsTar], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    d = new Daemon(path.join(work, 'root'), path.join(work, 'e.sock'));
+    d = new RestartableDaemon(path.join(work, 'root'), path.join(work, 'e.sock'));
     env = { ...clientEnv(work, `unix://${d.socketPath}`) };
     await d.start();
     ok(['import', '--change', 'CMD ["sh"]', rootfsTar, 'busybox:latest']);

@@ -19,16 +19,15 @@
  * No test hooks in the daemon: only real kills at varied times. Root only.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clientEnv, DAEMON_ENTRY, ping, tempDir } from '../helpers/daemon.js';
+import { clientEnv, tempDir } from '../helpers/daemon.js';
 import { busyboxTar, engineSkipReason } from '../helpers/engine-fixture.js';
-import { REPO_ROOT } from '../helpers/paths.js';
 import { defaultRunDir } from '../../engine/daemon/containers/run-dir.js';
+import { RestartableDaemon } from '../helpers/restartable-daemon.js';
 
 const skip = engineSkipReason();
 
@@ -47,51 +46,6 @@ const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Our daemon on a fixed root and socket, so it can be SIGKILLed and started again on the same state. */
-class Daemon {
-  child: ChildProcess | undefined;
-  readonly root: string;
-  readonly socketPath: string;
-  constructor(root: string, socketPath: string) {
-    this.root = root;
-    this.socketPath = socketPath;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [DAEMON_ENTRY, '--host', `unix://${this.socketPath}`, '--root', this.root, '--debug'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TSCOMPOSE_RUNTIME_DIR: path.join(REPO_ROOT, 'engine/runtime/build') },
-    });
-    this.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!(await ping(this.socketPath))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`engine did not start: ${stderr}\n${this.logTail()}`);
-      await sleep(30);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await gone;
-  }
-
-  log(): string {
-    try {
-      return fs.readFileSync(path.join(this.root, 'engine.log'), 'utf8');
-    } catch {
-      return '';
-    }
-  }
-
-  logTail(n = 25): string {
-    return this.log().trimEnd().split('\n').slice(-n).join('\n');
-  }
-}
 
 /** Processes whose command line mentions `needle`, except `except`. */
 function processesMentioning(needle: string, except: readonly (number | undefined)[] = []): string[] {
@@ -160,7 +114,7 @@ interface VolumeInfo {
 
 describe('a daemon SIGKILLed during container creation', { skip }, () => {
   let work: string;
-  let d: Daemon;
+  let d: RestartableDaemon;
   let env: NodeJS.ProcessEnv;
   const ids = new Set<string>();
 
@@ -182,7 +136,7 @@ describe('a daemon SIGKILLed during container creation', { skip }, () => {
   before(async () => {
     work = tempDir('tsc-e2e-crash-');
     const tar = busyboxTar(work);
-    d = new Daemon(path.join(work, 'root'), path.join(work, 'e.sock'));
+    d = new RestartableDaemon(path.join(work, 'root'), path.join(work, 'e.sock'));
     env = clientEnv(work, `unix://${d.socketPath}`);
     await d.start();
     ok(['import', '--change', 'CMD ["sh"]', tar, 'busybox:latest']);

@@ -9,15 +9,15 @@
  * was SIGKILLed and started again on the same root. Root only.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clientEnv, DAEMON_ENTRY, ping, tempDir } from '../helpers/daemon.js';
+import { clientEnv, tempDir } from '../helpers/daemon.js';
 import { busyboxTar, engineSkipReason, startEngineFixture } from '../helpers/engine-fixture.js';
 import type { EngineFixture } from '../helpers/engine-fixture.js';
+import { RestartableDaemon } from '../helpers/restartable-daemon.js';
 
 const skip = engineSkipReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -254,36 +254,6 @@ describe('healthchecks through the engine, driven by the docker CLI', { skip }, 
   });
 });
 
-/** Our daemon on a fixed root and socket, so it can be SIGKILLed and started again on the same state. */
-class RestartableDaemon {
-  child: ChildProcess | undefined;
-  readonly root: string;
-  readonly socketPath: string;
-  constructor(root: string, socketPath: string) {
-    this.root = root;
-    this.socketPath = socketPath;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [DAEMON_ENTRY, '--host', `unix://${this.socketPath}`, '--root', this.root, '--debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!(await ping(this.socketPath))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`engine did not start: ${stderr}`);
-      await sleep(30);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await gone;
-  }
-}
 
 describe('healthchecks across a SIGKILLed daemon', { skip }, () => {
   let work: string;
