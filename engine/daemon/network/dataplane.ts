@@ -65,6 +65,8 @@ export class DataPlane {
     }
     // Published ports reached through 127.0.0.1 are DNATed into the bridge with a loopback source.
     this.#host.writeSysctl(`net.ipv4.conf.${b.bridge}.route_localnet`, '1');
+    // Traffic between a bridge and the rest of the host is routed; dockerd turns forwarding on too.
+    this.#host.writeSysctl('net.ipv4.ip_forward', '1');
   }
 
   async removeBridge(bridge: string): Promise<void> {
