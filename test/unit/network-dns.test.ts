@@ -61,6 +61,15 @@ describe('DNS name table', () => {
   it('says NXDOMAIN for unknown names on internal networks instead of forwarding', () => {
     assert.deepEqual(table().answer('10.2.0.2', 'example.org', 'A', (n) => n === 'I'), { kind: 'NXDOMAIN', values: [] });
   });
+  it('knows which containers forward to their own dns servers', () => {
+    const t = new DnsTable();
+    t.replace([
+      { containerId: 'a', networkId: 'A', ip: '10.0.0.2', names: ['a'], upstreams: ['192.0.2.53'] },
+      { containerId: 'b', networkId: 'A', ip: '10.0.0.3', names: ['b'] },
+    ]);
+    assert.deepEqual(t.upstreamsOf('10.0.0.2'), ['192.0.2.53']);
+    assert.equal(t.upstreamsOf('10.0.0.3'), undefined);
+  });
   it('reads upstreams', () => {
     assert.deepEqual(parseUpstreams('127.0.0.1:5300, 10.0.0.1'), [
       { host: '127.0.0.1', port: 5300 },

@@ -38,6 +38,7 @@ export function netView(rec: ContainerRecord): NetContainer {
     labels: rec.Config.Labels ?? {},
     networks: s.Networks,
     ports: s.Ports,
+    dns: etcInputOf(rec).dns ?? [],
   };
 }
 

@@ -20,6 +20,8 @@ export interface DnsEndpoint {
   ip: string;
   /** The container's name first: it is what reverse lookups answer. */
   names: string[];
+  /** The container's own `dns` servers: where its unknown names go instead of the engine's upstreams. */
+  upstreams?: readonly string[];
 }
 
 export interface DnsAnswer {
@@ -35,6 +37,12 @@ export class DnsTable {
 
   replace(endpoints: readonly DnsEndpoint[]): void {
     this.#endpoints = endpoints.map((e) => ({ ...e, names: e.names.map(norm) }));
+  }
+
+  /** The `dns` servers of the container asking from `source`, if it has its own. */
+  upstreamsOf(source: string): readonly string[] | undefined {
+    const e = this.#endpoints.find((x) => x.ip === source);
+    return e?.upstreams && e.upstreams.length > 0 ? e.upstreams : undefined;
   }
 
   /** The networks of the container asking from `source` (all of them, whichever address it asked from). */

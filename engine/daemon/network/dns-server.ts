@@ -149,12 +149,13 @@ export class DnsServer {
         answers,
       });
     }
-    return this.#forward(msg);
+    const own = this.#o.table.upstreamsOf(source);
+    return this.#forward(msg, own ? parseUpstreams(own.filter((a) => !a.includes(':')).join(',')) : this.#o.upstreams());
   }
 
   /** Relays the query to each upstream in turn until one answers. */
-  async #forward(msg: Buffer): Promise<Buffer | undefined> {
-    for (const up of this.#o.upstreams()) {
+  async #forward(msg: Buffer, upstreams: readonly Upstream[]): Promise<Buffer | undefined> {
+    for (const up of upstreams) {
       const reply = await new Promise<Buffer | undefined>((resolve) => {
         const s = dgram.createSocket('udp4');
         const timer = setTimeout(() => {
@@ -175,7 +176,7 @@ export class DnsServer {
       });
       if (reply) return reply;
     }
-    this.#o.logger.warn(`dns: no answer from ${this.#o.upstreams().map((u) => `${u.host}:${u.port}`).join(', ') || 'no upstream'}`);
+    this.#o.logger.warn(`dns: no answer from ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ') || 'no upstream'}`);
     return undefined;
   }
 }

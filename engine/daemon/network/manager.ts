@@ -43,6 +43,8 @@ export interface NetContainer {
   networks: Readonly<Record<string, EndpointSettings>>;
   /** The ports published by the current run (NetworkSettings.Ports). */
   ports: Readonly<Record<string, PortBinding[] | null>>;
+  /** HostConfig.Dns: the embedded DNS forwards this container's unknown names there. */
+  dns?: readonly string[];
 }
 
 export interface StartNetworking {
@@ -350,7 +352,7 @@ export class NetworkManager {
         if (!e.IPAddress) continue;
         const service = c.labels['com.docker.compose.service'];
         const names = [c.name, c.id.slice(0, 12), ...(e.Aliases ?? []), ...(service ? [service] : []), ...(c.hostname && c.hostname !== c.id.slice(0, 12) ? [c.hostname] : [])];
-        dns.push({ containerId: c.id, networkId: e.NetworkID, ip: e.IPAddress, names });
+        dns.push({ containerId: c.id, networkId: e.NetworkID, ip: e.IPAddress, names, ...(c.dns && c.dns.length > 0 ? { upstreams: c.dns } : {}) });
       }
     }
     this.#table.replace(dns);
