@@ -420,7 +420,8 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
         '--runtime-root', this.runtimeRoot,
         '--state-dir', p.monitor,
         '--log-path', p.log,
-        '--cgroup-path', cgroupPath(rec),
+        // The monitor reads the OOM count there: a path under the hierarchy roots, so no leading '/'.
+        '--cgroup-path', cgroupPath(rec).replace(/^\/+/, ''),
       ];
       if (rec.Config.Tty) args.push('--terminal');
       if (rec.Config.OpenStdin) args.push('--stdin');
