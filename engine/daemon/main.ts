@@ -158,12 +158,16 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
         logger.info('stopping: closing the API listener');
-        await closeServer(server, 5000);
+        // Streams (events, logs -f, attach) may hold the listener open until the grace period ends;
+        // the network clean-up does not wait for them.
+        const closing = closeServer(server, 5000);
         // Containers keep running under their monitors (live restore); only our watchers stop.
         containers.close();
         // With nothing running, the host is left as it was found (bridges and rules come back on demand).
         const running = containers.store.all().some((r) => r.State.Status === 'running' || r.State.Status === 'paused');
         await (running ? networks.close() : networks.removeAll()).catch((e: unknown) => logger.warn(`networks: ${(e as Error).message}`));
+        logger.info(running ? 'networks kept for the running containers' : 'networks removed from the host');
+        await closing;
         fs.rmSync(config.socketPath, { force: true });
         // Only our own pid file: a successor may already have written its own.
         if (readPid(config.root) === process.pid) fs.rmSync(pidFileOf(config.root), { force: true });

@@ -92,6 +92,9 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
     for (const h of helpers) h.kill('SIGKILL');
     resolver?.kill('SIGKILL');
     if (!fx) return;
+    // Containers first: a network with endpoints is not removed.
+    const containers = fx.docker(['ps', '-aq']).out.trim();
+    if (containers) fx.docker(['rm', '-f', ...containers.split('\n')]);
     for (const n of ['front', 'back', 'inner']) fx.docker(['network', 'rm', n]);
     await fx.teardown();
     const left = ourHostLeftovers('TSC-').filter((l) => !before0.has(l));
@@ -209,6 +212,24 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
     });
     assert.equal(reply, 'echo:ping');
     echo.kill('SIGKILL');
+  });
+
+  it('gives a static address, publishes exposed ports with -P, honours the MTU option, prunes unused networks', () => {
+    run('--name', 'fixed', '--network', 'back', '--ip', '10.231.0.50', 'busybox', 'sleep', '300');
+    assert.equal(ip('fixed', 'back'), '10.231.0.50');
+    // A failed start of a --rm container removes it (the CLI waits for that).
+    assert.match(fx.docker(['run', '--rm', '--name', 'clash', '--network', 'back', '--ip', '10.231.0.50', 'busybox', 'true']).err, /in use/);
+    assert.equal(fx.docker(['inspect', 'clash']).code, 1);
+    run('--name', 'exposed', '--expose', '7070', '-P', 'busybox', 'sleep', '300');
+    assert.match(fx.ok(['port', 'exposed', '7070']), /^0\.0\.0\.0:\d+$/m);
+    fx.ok(['network', 'create', '--opt', 'com.docker.network.driver.mtu=1400', 'small']);
+    assert.match(fx.ok(['run', '--rm', '--network', 'small', 'busybox', 'ip', 'link', 'show', 'eth0']), /mtu 1400/);
+    fx.ok(['network', 'create', 'unused']);
+    const pruned = fx.ok(['network', 'prune', '-f']);
+    assert.match(pruned, /small/);
+    assert.match(pruned, /unused/);
+    assert.doesNotMatch(pruned, /front|back|inner/, 'networks with containers stay');
+    fx.ok(['rm', '-f', 'fixed', 'exposed']);
   });
 
   it('refuses a port already taken with a clear error, and leaves nothing', () => {

@@ -24,6 +24,7 @@ import type { VolumeStore } from '../volumes/store.js';
 import { ANONYMOUS_LABEL } from '../volumes/types.js';
 import { hostnameFile, hostsWithSelf, readHostResolvConf, resolvConf } from './etc-files.js';
 import type { EtcInput } from './etc-files.js';
+import { checkBindMountSources, ensureBindSources } from './bind-source.js';
 import { ExitWatcher } from './exit-watch.js';
 import type { ContainerHandle, ContainerLookup } from './handle.js';
 import type { HostOps } from './host-ops.js';
@@ -45,6 +46,7 @@ import { canKill, canPause, canRemove, canStart, canStop, canUnpause, isRunning,
 import { ContainerStore } from './store.js';
 import { parseSignal, signalNumber } from './signals.js';
 import { containerInspect, containerSummary } from './views.js';
+import { populateTargets, populateVolumes } from './volume-populate.js';
 import type { ContainerCreateRequest, HostConfig, OciSpec, SpecContext } from './types.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -207,6 +209,7 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
       checkHealthcheck(body['Healthcheck']);
       const policyError = validateRestartPolicy(body.HostConfig?.RestartPolicy, body.HostConfig?.AutoRemove === true);
       if (policyError !== undefined) throw new BadRequestError(policyError);
+      checkBindMountSources(body.HostConfig);
       const imageId = await images.resolve(imageRef);
       if (!imageId) throw new NotFoundError(`No such image: ${imageRef}`);
       const imageConfig = await images.config(imageId);
@@ -249,6 +252,10 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
         await this.#o.volumes.create({ Name: v, Labels: { [ANONYMOUS_LABEL]: '' } });
         volumesMade.push(v);
       }
+      // dockerd's copy-up: empty volumes get the image's content at their destinations.
+      const volumeDirs = new Map([...named, ...anonymous.values()].map((v) => [v, this.#o.volumes.mountpoint(v)] as const));
+      const fill = populateTargets({ mounts: spec.mounts, hostConfig: hc, imageVolumes: merged.volumes, volumeDirs });
+      if (fill.length > 0) await this.#withRootfs(lowers, p, () => populateVolumes(p.merged, fill, this.#o.logger));
 
       const rec: ContainerRecord = {
         Version: 1,
@@ -344,11 +351,11 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
   }
 
   /** Runs `fn` with the overlay mounted (the spec builder reads /etc/passwd and /etc/group from it). */
-  async #withRootfs<T>(lowers: readonly string[], p: ContainerPaths, fn: () => T): Promise<T> {
+  async #withRootfs<T>(lowers: readonly string[], p: ContainerPaths, fn: () => T | Promise<T>): Promise<T> {
     const wasMounted = this.#o.host.isMounted(p.merged);
     if (!wasMounted) await this.#o.host.mountOverlay(lowers, p.upper, p.work, p.merged);
     try {
-      return fn();
+      return await fn();
     } finally {
       if (!wasMounted) await this.#o.host.unmount(p.merged);
     }
@@ -387,7 +394,17 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
 
   async start(ref: string): Promise<void> {
     const id = this.store.find(ref).Id;
-    await this.#lock.run(id, () => this.#startLocked(id));
+    try {
+      await this.#lock.run(id, () => this.#startLocked(id));
+    } catch (e) {
+      // dockerd: an AutoRemove (`run --rm`) container that fails to start is removed, so a
+      // client waiting for condition=removed is not left waiting for ever.
+      const rec = this.store.get(id);
+      if (rec?.HostConfig.AutoRemove && !isRunning(rec.State)) {
+        await this.remove(id, { force: true, volumes: true }).catch((err: unknown) => this.#o.logger.warn(`container ${id}: auto-remove after a failed start: ${(err as Error).message}`));
+      }
+      throw e;
+    }
   }
 
   /**
@@ -426,6 +443,7 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
       if (rec.Config.Tty) args.push('--terminal');
       if (rec.Config.OpenStdin) args.push('--stdin');
       if (rec.Config.OpenStdin && rec.Config.StdinOnce) args.push('--stdin-once');
+      await ensureBindSources(rec.HostConfig);
       if (this.#net) await this.#net.setUp(rec, p);
       const r = await host.startMonitor(this.#o.bins.monitor, args);
       if (r.code !== 0) {

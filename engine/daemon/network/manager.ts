@@ -259,7 +259,7 @@ export class NetworkManager {
         const cfg = rec.IPAM.Config[0];
         if (!cfg || !rec.bridge) throw new ApiError(500, `network ${rec.Name} has no bridge configuration`);
         await this.#dp.ensureBridge({ bridge: rec.bridge, gateway: cfg.Gateway, prefix: prefixLength(cfg), mtu: rec.mtu ?? 1500 });
-        const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id), ep.IPAMConfig?.IPv4Address || undefined);
+        const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id, c.id), ep.IPAMConfig?.IPv4Address || undefined);
         this.#pending.add(`${rec.Id}/${ip}`);
         given.push(`${rec.Id}/${ip}`);
         const mac = ep.MacAddress || macFor(ip);
@@ -299,7 +299,7 @@ export class NetworkManager {
     if (!ep || !cfg || !rec.bridge) throw new ApiError(500, `network ${rec.Name} has no bridge configuration`);
     await this.#dp.ensureSandbox(c.id);
     await this.#dp.ensureBridge({ bridge: rec.bridge, gateway: cfg.Gateway, prefix: prefixLength(cfg), mtu: rec.mtu ?? 1500 });
-    const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id), ep.IPAMConfig?.IPv4Address || undefined);
+    const ip = await this.store.allocate(rec.Id, this.#inUse(rec.Id, c.id), ep.IPAMConfig?.IPv4Address || undefined);
     const mac = ep.MacAddress || macFor(ip);
     await this.#dp.attach({ containerId: c.id, networkId: rec.Id, bridge: rec.bridge, ifname: `eth${index}`, ip, prefix: prefixLength(cfg), gateway: cfg.Gateway, mtu: rec.mtu ?? 1500, mac, defaultRoute: index === 0 && !rec.Internal });
     return { ...ep, NetworkID: rec.Id, EndpointID: randomBytes(32).toString('hex'), Gateway: cfg.Gateway, IPAddress: ip, IPPrefixLen: prefixLength(cfg), MacAddress: mac };
@@ -316,9 +316,11 @@ export class NetworkManager {
     await this.#dp.removeSandbox(containerId);
   }
 
-  #inUse(networkId: string): Set<string> {
+  /** Addresses taken on a network, but for those of `self` (the container being set up). */
+  #inUse(networkId: string, self: string): Set<string> {
     const out = new Set<string>();
     for (const c of this.#o.containers()) {
+      if (c.id === self) continue;
       for (const e of Object.values(c.networks)) if (e.NetworkID === networkId && e.IPAddress && c.running) out.add(e.IPAddress);
       // Static addresses stay reserved for stopped containers too.
       for (const e of Object.values(c.networks)) if (e.NetworkID === networkId && e.IPAMConfig?.IPv4Address) out.add(e.IPAMConfig.IPv4Address);
