@@ -57,7 +57,8 @@ export async function startEngineFixture(prefix = 'tsc-e2e-'): Promise<EngineFix
   const ids = new Set<string>();
   const pids = new Set<number>();
   const docker = (args: readonly string[], input?: string): DockerResult => {
-    const r = spawnSync('docker', ['-H', d.host, ...args], { env: d.env, encoding: 'utf8', timeout: 60_000, ...(input !== undefined ? { input } : {}) });
+    // SIGKILL on timeout: the CLI forwards SIGTERM to the container and would go on waiting.
+    const r = spawnSync('docker', ['-H', d.host, ...args], { env: d.env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', ...(input !== undefined ? { input } : {}) });
     return { out: r.stdout ?? '', err: r.stderr ?? '', code: r.status ?? -1 };
   };
   const ok = (args: readonly string[], input?: string): string => {
