@@ -116,11 +116,12 @@ describe('volume copy-up and bind sources through the engine', { skip }, () => {
 
   it('resolves a hostile symlinked destination inside the image: never the host', () => {
     volumes.push('vphost', 'vpetc');
-    // /etc/app → <host-only dir>: that path does not exist in the image, so there is nothing to copy.
-    // (Created only: the copy is made at create, and starting needs the runtime to make a mount
-    // point through a dangling link, which it does not do yet.)
-    fx.ok(['create', '--name', 'vphost', '-v', 'vphost:/etc/app', 'vphostile', 'true']);
+    // /etc/app → <host-only dir>: that path does not exist in the image, so there is nothing to copy;
+    // at start the runtime makes the mount point inside the root (as runc does), never on the host.
+    fx.ok(['create', '--name', 'vphost', '-v', 'vphost:/etc/app', 'vphostile', 'sh', '-c', `echo in-volume > ${hostOnly}/written; ls /etc/app`]);
     assert.deepEqual(fs.readdirSync(mountpoint('vphost')), []);
+    fx.ok(['start', '-a', 'vphost']);
+    assert.deepEqual(fs.readdirSync(mountpoint('vphost')), ['written'], 'the write through the link landed in the volume');
     fx.ok(['rm', 'vphost']);
     assert.ok(fs.existsSync(path.join(hostOnly, 'HOST-ONLY-MARKER')), 'and the host dir is untouched');
     assert.deepEqual(fs.readdirSync(hostOnly), ['HOST-ONLY-MARKER']);

@@ -157,16 +157,48 @@ rt_rootfs_prepare (const rt_spec_t *spec, rt_error_t *err)
   return fd;
 }
 
+static int open_in_root (int rootfd, const char *path, bool create, bool dir, int depth, rt_error_t *err);
+
 int
 rt_open_in_root (int rootfd, const char *path, bool create, bool dir, rt_error_t *err)
 {
+  return open_in_root (rootfd, path, create, dir, 0, err);
+}
+
+/* `base` in `pfd` is a symlink whose target does not exist: make the target,
+ * resolved inside the root as the kernel would resolve it there (runc's
+ * securejoin MkdirAll does the same), and open it. `parent` is base's
+ * directory, relative to the root. */
+static int
+create_through_symlink (int rootfd, int pfd, const char *parent, const char *base, bool dir, int depth, rt_error_t *err)
+{
+  char target[4096];
+  cleanup_free char *joined = NULL;
+  ssize_t n = readlinkat (pfd, base, target, sizeof target - 1);
+
+  if (n < 0)
+    return rt_fail (err, errno, "readlink `/%s/%s`", parent, base);
+  target[n] = '\0';
+  if (target[0] == '/')
+    return open_in_root (rootfd, target, true, dir, depth + 1, err);
+  if (asprintf (&joined, "%s/%s", parent, target) < 0)
+    return rt_fail (err, ENOMEM, "path");
+  return open_in_root (rootfd, joined, true, dir, depth + 1, err);
+}
+
+static int
+open_in_root (int rootfd, const char *path, bool create, bool dir, int depth, rt_error_t *err)
+{
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  struct stat st;
   cleanup_free char *rel = NULL;
   cleanup_close int pfd = -1;
   char *slash;
   const char *base;
   int fd;
 
+  if (depth > 40)
+    return rt_fail (err, ELOOP, "open `%s`", path);
   while (*path == '/')
     path++;
   if (*path == '\0')
@@ -184,7 +216,7 @@ rt_open_in_root (int rootfd, const char *path, bool create, bool dir, rt_error_t
     {
       *slash = '\0';
       base = slash + 1;
-      pfd = rt_open_in_root (rootfd, rel, true, true, err);
+      pfd = open_in_root (rootfd, rel, true, true, depth, err);
       if (pfd < 0)
         return -1;
     }
@@ -193,6 +225,9 @@ rt_open_in_root (int rootfd, const char *path, bool create, bool dir, rt_error_t
       base = rel;
       pfd = dup (rootfd);
     }
+  /* A dangling symlink in the way: what it points to is made, in the root. */
+  if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return create_through_symlink (rootfd, pfd, slash ? rel : ".", base, dir, depth, err);
   if (dir)
     {
       if (mkdirat (pfd, base, 0755) < 0 && errno != EEXIST)
