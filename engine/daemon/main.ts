@@ -37,6 +37,7 @@ import { instanceTag } from './network/names.js';
 import { realNetHost } from './network/net-host.js';
 import type { ImageStore } from './images/types.js';
 import { closeServer, createApiServer, listenUnix } from './server/http-server.js';
+import { collectWhenIdle } from './server/idle-gc.js';
 import { fileLogger } from './server/logger.js';
 import type { Logger } from './server/logger.js';
 import { pingSocket } from './server/probe.js';
@@ -152,6 +153,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
 
     const server = createApiServer({ router, logger, apiVersion: API_VERSION, engineVersion: ENGINE_VERSION });
     await listenUnix(server, config.socketPath, 0o660);
+    collectWhenIdle(server);
     logger.info(`tscompose engine ${ENGINE_VERSION} (API ${API_VERSION}) started: pid ${process.pid}, socket ${config.socketPath}, root ${config.root}`);
 
     let stopping: Promise<void> | undefined;

@@ -33,6 +33,7 @@ function lateLookup(ctx: EngineContext): ContainerLookup {
     isRunning: (id) => lookupOf(ctx).isRunning(id),
     waitStopped: (id) => lookupOf(ctx).waitStopped(id),
     event: (id, action, extra) => lookupOf(ctx).event?.(id, action, extra),
+    startedAt: (id) => lookupOf(ctx).startedAt?.(id),
   };
 }
 
@@ -137,6 +138,7 @@ async function attach(ctx: RequestContext, lookup: ContainerLookup, logger: Logg
  * attach waiting for ever).
  */
 async function stoppedAfterRunning(lookup: ContainerLookup, id: string, running: boolean, gone: AbortSignal): Promise<undefined> {
+  const startedBefore = lookup.startedAt?.(id);
   while (!running && !gone.aborted) {
     await new Promise((r) => setTimeout(r, 50));
     try {
@@ -144,6 +146,9 @@ async function stoppedAfterRunning(lookup: ContainerLookup, id: string, running:
     } catch {
       return undefined; // removed
     }
+    // Started and stopped between two looks (a `true` exits in milliseconds), or removed since.
+    const now = lookup.startedAt?.(id);
+    if (!running && startedBefore !== undefined && now !== startedBefore) return undefined;
   }
   await lookup.waitStopped(id).catch(() => undefined);
   return undefined;

@@ -42,6 +42,8 @@ export interface ContainerLookup {
   isRunning(id: string): boolean;
   /** Resolves when the container stops (now, if it is not running). */
   waitStopped(id: string): Promise<void>;
+  /** State.StartedAt: changes with every start, so a run too short to be seen running is still noticed. */
+  startedAt?(id: string): string | undefined;
   /** Publishes a container event (attach, resize, exec_*) with the container's attributes. */
   event?(id: string, action: string, extra?: Readonly<Record<string, string>>): void;
 }

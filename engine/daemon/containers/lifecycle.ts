@@ -157,6 +157,10 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
     return rec !== undefined && isRunning(rec.State);
   }
 
+  startedAt(id: string): string | undefined {
+    return this.store.get(id)?.State.StartedAt;
+  }
+
   event(id: string, action: string, extra: Readonly<Record<string, string>> = {}): void {
     const rec = this.store.get(id);
     if (rec) this.events.container(rec, action, extra);
@@ -429,7 +433,8 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
       // A fresh state dir: an old exit.json or attach.sock must not be mistaken for this run's.
       await fs.promises.rm(p.monitor, { recursive: true, force: true });
       await fs.promises.mkdir(p.monitor, { recursive: true, mode: 0o700 });
-      await host.runtime(this.#o.bins.runtime, ['--root', this.runtimeRoot, 'delete', '--force', id]);
+      // A runtime state left by an earlier run (a crash) would make `create` fail; usually there is none.
+      if (fs.existsSync(path.join(this.runtimeRoot, id))) await host.runtime(this.#o.bins.runtime, ['--root', this.runtimeRoot, 'delete', '--force', id]);
       const args = [
         '--id', id,
         '--bundle', p.bundle,
@@ -466,7 +471,7 @@ export class ContainerManager implements ContainerLookup, NetworkAttacher {
       });
       this.health.start(rec);
       await this.persist(rec);
-      await this.#net?.started().catch((e: unknown) => this.#o.logger.warn(`container ${id}: network rules: ${(e as Error).message}`));
+      await this.#net?.started(rec).catch((e: unknown) => this.#o.logger.warn(`container ${id}: network rules: ${(e as Error).message}`));
       this.#watch(rec);
       this.#o.logger.info(`container ${id} started, pid ${pid}`);
       this.events.container(rec, 'start');

@@ -122,8 +122,9 @@ export class ContainerNetworking {
     if (got.nameserver) await writeFileAtomic(p.resolvConf, resolvConf(this.#d.hostResolvConf(), { ...input, dns: [got.nameserver] }));
   }
 
-  /** The process is running: rules and DNS names take it in. */
-  async started(): Promise<void> {
+  /** The process is running: rules and DNS names take it in (nothing to do without a network of its own). */
+  async started(rec: ContainerRecord): Promise<void> {
+    if (!isBridgeLike(rec.HostConfig.NetworkMode || 'bridge')) return;
     await this.#d.networks.refresh();
   }
 

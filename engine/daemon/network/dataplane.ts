@@ -45,6 +45,10 @@ export class DataPlane {
   readonly #host: NetHost;
   readonly #chains: Chains;
   #jumpsChecked = false;
+  /** The last restore input applied: most starts and stops change no rule, and cost no iptables run. */
+  #applied: string | undefined;
+  /** Known to have no rule of ours installed (false at first: an earlier run may have left some). */
+  #removed = false;
 
   constructor(host: NetHost, chains: Chains) {
     this.#host = host;
@@ -75,13 +79,12 @@ export class DataPlane {
     if (r.code !== 0 && this.#host.linkExists(bridge)) throw new NetError(`cannot remove bridge ${bridge}: ${r.stderr.trim()}`);
   }
 
-  /** The container's network namespace, with loopback up (what `none` containers get too). */
+  /** The container's network namespace (loopback comes up with its first endpoint, in the same `ip` run). */
   async ensureSandbox(containerId: string): Promise<string> {
     const ns = netnsName(containerId);
     if (!this.#host.netnsExists(ns)) {
       const r = await this.#host.run('ip', ['netns', 'add', ns]);
       if (r.code !== 0) throw new NetError(`cannot create network namespace ${ns}: ${r.stderr.trim()}`);
-      await this.#ip(['link set lo up'], ns);
     }
     return ns;
   }
@@ -106,7 +109,7 @@ export class DataPlane {
       `link set ${hv} type bridge_slave hairpin on`,
       `link set ${hv} up`,
     ]);
-    const inside = [`link set ${pv} name ${a.ifname}`, `link set ${a.ifname} address ${a.mac}`, `addr add ${a.ip}/${a.prefix} dev ${a.ifname}`, `link set ${a.ifname} up`];
+    const inside = ['link set lo up', `link set ${pv} name ${a.ifname}`, `link set ${a.ifname} address ${a.mac}`, `addr add ${a.ip}/${a.prefix} dev ${a.ifname}`, `link set ${a.ifname} up`];
     if (a.defaultRoute) inside.push(`route replace default via ${a.gateway} dev ${a.ifname}`);
     try {
       await this.#ip(inside, ns);
@@ -123,8 +126,12 @@ export class DataPlane {
 
   /** Our chains refilled from the state in one restore; the jumps into them added once. */
   async applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
-    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], restoreInput(this.#chains, networks, ports));
+    const input = restoreInput(this.#chains, networks, ports);
+    if (input === this.#applied && this.#jumpsChecked) return;
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], input);
     if (r.code !== 0) throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
+    this.#applied = input;
+    this.#removed = false;
     if (this.#jumpsChecked) return;
     for (const j of jumps(this.#chains)) {
       const check = await this.#host.run('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule]);
@@ -135,8 +142,9 @@ export class DataPlane {
     this.#jumpsChecked = true;
   }
 
-  /** Every rule of ours gone: the jumps, then the chains. */
+  /** Every rule of ours gone: the jumps, then the chains. Nothing to do once done (until rules are applied again). */
   async removeRules(): Promise<void> {
+    if (this.#removed) return;
     for (const j of jumps(this.#chains)) {
       while ((await this.#host.run('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule])).code === 0) {
         // A jump added twice (a crash between check and add) is removed twice.
@@ -145,6 +153,8 @@ export class DataPlane {
     const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], removalInput(this.#chains));
     if (r.code !== 0 && !/No chain|does not exist|doesn't exist/i.test(r.stderr)) throw new NetError(`removing our iptables chains failed: ${r.stderr.trim()}`);
     this.#jumpsChecked = false;
+    this.#applied = undefined;
+    this.#removed = true;
   }
 }
 

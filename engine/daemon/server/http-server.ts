@@ -18,6 +18,9 @@ export interface ApiServerOptions {
   engineVersion: string;
 }
 
+/** Hijacked (attach, exec) connections per server: http.Server no longer tracks them. */
+const UPGRADED = new WeakMap<http.Server, Set<net.Socket>>();
+
 export function createApiServer(opts: ApiServerOptions): http.Server {
   const commonHeaders = (res: http.ServerResponse): void => {
     res.setHeader('API-Version', opts.apiVersion);
@@ -37,6 +40,12 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
       return;
     }
     socket.on('error', (e) => opts.logger.debug(`upgraded connection: ${e.message}`));
+    // The server forgets upgraded sockets: kept here so a stopping daemon can close them.
+    let set = UPGRADED.get(server);
+    if (!set) UPGRADED.set(server, (set = new Set()));
+    const live = set;
+    live.add(socket);
+    socket.once('close', () => live.delete(socket));
     const res = new http.ServerResponse(req);
     res.assignSocket(socket);
     res.shouldKeepAlive = false;
@@ -72,8 +81,9 @@ export async function listenUnix(server: http.Server, socketPath: string, mode: 
 export function closeServer(server: http.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      // Long-lived streams (logs -f, events) would hold a graceful close forever.
+      // Long-lived streams (logs -f, events, attach) would hold a graceful close forever.
       server.closeAllConnections();
+      for (const s of UPGRADED.get(server) ?? []) s.destroy();
     }, graceMs);
     timer.unref();
     server.close(() => {
