@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { formatCidr, overlaps, parseCidr, parseIPv4 } from '../../engine/daemon/network/cidr.js';
 import { checkStaticAddress, completeConfig, nextAddress, pickSubnet } from '../../engine/daemon/network/ipam.js';
 import { chainsFor } from '../../engine/daemon/network/names.js';
+import { rulesDiff } from '../../engine/daemon/network/rules-diff.js';
 import { restoreInput } from '../../engine/daemon/network/rules.js';
 import { NetworkStore, readHostRoutes } from '../../engine/daemon/network/store.js';
 
@@ -137,5 +138,63 @@ describe('network records', () => {
     assert.equal(await store.allocate(n.Id, new Set(), '10.5.0.77'), '10.5.0.77');
     await assert.rejects(store.allocate(n.Id, new Set(['10.5.0.77']), '10.5.0.77'), (e: { status: number }) => e.status === 400);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('rule updates', () => {
+  const nets = (n: number) => Array.from({ length: n }, (_, i) => ({ bridge: `tsc-n${i}`, subnet: `10.${i}.0.0/24`, internal: i === 2 }));
+  const port = (i: number, net = 0) => ({ bridge: `tsc-n${net}`, containerIp: `10.${net}.0.${i + 2}`, proto: 'tcp' as const, containerPort: 80, hostIp: '', hostPort: 18000 + i });
+
+  /** What iptables would hold after applying `delta` to `applied` (only -D / -I lines). */
+  function apply(applied: string, delta: string): Map<string, string[]> {
+    const chains = new Map<string, string[]>();
+    let table = '';
+    for (const line of applied.split('\n')) {
+      if (line.startsWith('*')) table = line.slice(1);
+      else if (line.startsWith(':')) chains.set(`${table}/${line.slice(1).split(' ')[0]}`, []);
+      else if (line.startsWith('-A ')) {
+        const [, chain = '', ...rest] = line.split(' ');
+        chains.get(`${table}/${chain}`)?.push(rest.join(' '));
+      }
+    }
+    for (const line of delta.split('\n')) {
+      if (line.startsWith('*')) table = line.slice(1);
+      else if (line.startsWith('-D ')) {
+        const [, chain = '', ...rest] = line.split(' ');
+        const list = chains.get(`${table}/${chain}`) ?? [];
+        const at = list.indexOf(rest.join(' '));
+        assert.ok(at >= 0, `delete of a missing rule: ${line}`);
+        list.splice(at, 1);
+      } else if (line.startsWith('-I ')) {
+        const [, chain = '', pos = '1', ...rest] = line.split(' ');
+        (chains.get(`${table}/${chain}`) ?? []).splice(Number(pos) - 1, 0, rest.join(' '));
+      }
+    }
+    return chains;
+  }
+  const state = (input: string) => apply(input, '');
+
+  it('turns one rule set into another with deletes and inserts only, exactly', () => {
+    const ch = chainsFor('t1');
+    const cases: [Parameters<typeof restoreInput>[1], Parameters<typeof restoreInput>[2], Parameters<typeof restoreInput>[1], Parameters<typeof restoreInput>[2]][] = [
+      [nets(2), [], nets(2), [port(0)]],
+      [nets(2), [port(0)], nets(2), [port(0), port(1)]],
+      [nets(2), [port(0), port(1), port(2)], nets(2), [port(0), port(2)]],
+      [nets(3), [port(0, 1)], nets(3), [port(3, 0), port(0, 1)]],
+      [nets(1), [port(0)], nets(1), []],
+    ];
+    for (const [n1, p1, n2, p2] of cases) {
+      const a = restoreInput(ch, n1, p1);
+      const b = restoreInput(ch, n2, p2);
+      const delta = rulesDiff(a, b);
+      assert.ok(delta !== undefined, 'an update, not a refill');
+      assert.doesNotMatch(delta, /^:/m, 'no chain re-declared (that would flush it)');
+      assert.deepEqual(apply(a, delta), state(b));
+    }
+  });
+  it('asks for a refill when the chains differ, and for nothing when nothing changed', () => {
+    const a = restoreInput(chainsFor('t1'), nets(1), []);
+    assert.equal(rulesDiff(a, a), '');
+    assert.equal(rulesDiff(a, restoreInput(chainsFor('t2'), nets(1), [])), undefined);
   });
 });

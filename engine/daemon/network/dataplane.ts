@@ -9,6 +9,7 @@ import { parseIPv4 } from './cidr.js';
 import type { NetHost } from './net-host.js';
 import { hostVethName, netnsName, peerVethName } from './names.js';
 import type { Chains } from './names.js';
+import { rulesDiff } from './rules-diff.js';
 import { jumps, removalInput, restoreInput } from './rules.js';
 import type { RuleNetwork, RulePort } from './rules.js';
 
@@ -128,7 +129,10 @@ export class DataPlane {
   async applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
     const input = restoreInput(this.#chains, networks, ports);
     if (input === this.#applied && this.#jumpsChecked) return;
-    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], input);
+    // Only the rules that changed when the chains are known to hold what was applied last.
+    const delta = this.#applied !== undefined && this.#jumpsChecked ? rulesDiff(this.#applied, input) : undefined;
+    if (delta === '') return;
+    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], delta ?? input);
     if (r.code !== 0) throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
     this.#applied = input;
     this.#removed = false;
