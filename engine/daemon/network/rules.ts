@@ -8,10 +8,11 @@
  * rules are always exactly what the state says — nothing to diff, nothing
  * left over — and the host's own rules are never touched.
  *
- *   filter FORWARD → TSC-FORWARD: isolation between networks (Docker's two
- *     stages), internal networks kept in, replies and published ports let in,
- *     traffic within a network and (non-internal) out of it accepted, the
- *     rest into a bridge dropped;
+ *   filter FORWARD → TSC-FORWARD: traffic within a network and replies
+ *     accepted first (the per-packet path), then isolation between networks
+ *     (Docker's two stages), internal networks kept in, published ports let
+ *     in, traffic out of non-internal networks accepted, the rest into a
+ *     bridge dropped;
  *   nat PREROUTING/OUTPUT (to local addresses) → TSC-DNAT: published ports;
  *   nat POSTROUTING → TSC-POSTROUTING: masquerade out of non-internal
  *     networks, of host-originated (loopback) traffic into a bridge, and of
@@ -54,6 +55,12 @@ export function restoreInput(CHAINS: Chains, networks: readonly RuleNetwork[], p
   const F = (r: string): number => filter.push(`-A ${CHAINS.forward} ${c(r)}`);
   const P = (r: string): number => nat.push(`-A ${CHAINS.postrouting} ${c(r)}`);
 
+  // The common case first: every packet between two containers of one network (bridged
+  // traffic passes FORWARD when br_netfilter is on) and every reply, before any other test.
+  for (const n of networks) {
+    F(`-i ${n.bridge} -o ${n.bridge} -j ACCEPT`);
+    F(`-o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  }
   F(`-j ${CHAINS.isolation1}`);
   for (const n of networks) {
     filter.push(`-A ${CHAINS.isolation1} ${c(`-i ${n.bridge} ! -o ${n.bridge} -j ${CHAINS.isolation2}`)}`);
@@ -64,13 +71,11 @@ export function restoreInput(CHAINS: Chains, networks: readonly RuleNetwork[], p
       F(`-i ${n.bridge} ! -o ${n.bridge} -j DROP`);
       F(`-o ${n.bridge} ! -i ${n.bridge} -j DROP`);
     }
-    F(`-o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
     if (!n.internal) {
       for (const p of ports.filter((x) => x.bridge === n.bridge)) {
         F(`-d ${p.containerIp}/32 ! -i ${n.bridge} -o ${n.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`);
       }
     }
-    F(`-i ${n.bridge} -o ${n.bridge} -j ACCEPT`);
     if (!n.internal) F(`-i ${n.bridge} ! -o ${n.bridge} -j ACCEPT`);
     F(`-o ${n.bridge} -j DROP`);
 
