@@ -85,7 +85,9 @@ export async function startEngineFixture(prefix = 'tsc-e2e-'): Promise<EngineFix
     await d.stop();
     // The daemon stopped with nothing running removes its bridges and rules (chains named for its root).
     const tag = instanceTag(d.root, DEFAULT_ROOT);
-    const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`tsc0-${tag}`) || /: tsc[vp][0-9a-f]{11}[@:]/.test(l));
+    // Veths are told apart by the namespace at their other end (another engine's may be up meanwhile).
+    const ourNetns = [...ids].map((id) => `link-netns tsc-${id.slice(0, 12)}`);
+    const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`tsc0-${tag}`) || ourNetns.some((n) => l.includes(n)));
     if (links.length > 0) problems.push(`links left:\n${links.join('\n')}`);
     const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => [...ids].some((id) => l.startsWith(`tsc-${id.slice(0, 12)}`)));
     if (netns.length > 0) problems.push(`network namespaces left:\n${netns.join('\n')}`);
