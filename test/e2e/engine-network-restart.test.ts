@@ -37,6 +37,7 @@ describe('networking across a daemon crash', { skip }, () => {
   let work: string;
   let d: RestartableDaemon;
   let env: NodeJS.ProcessEnv;
+  const ids: string[] = [];
   const docker = (args: string[]): { out: string; err: string; code: number } => {
     const r = spawnSync('docker', args, { env, encoding: 'utf8', timeout: 60_000 });
     return { out: r.stdout ?? '', err: r.stderr ?? '', code: r.status ?? -1 };
@@ -59,13 +60,14 @@ describe('networking across a daemon crash', { skip }, () => {
   after(async () => {
     if (!d) return;
     if (!d.child || d.child.exitCode !== null) await d.start().catch(() => undefined);
-    const left = docker(['ps', '-aq']).out.trim();
+    const left = docker(['ps', '-aq', '--no-trunc']).out.trim();
+    ids.push(...left.split('\n').filter((x) => x !== ''));
     if (left) docker(['rm', '-f', ...left.split('\n')]);
     docker(['network', 'rm', 'steady']);
     await d.kill('SIGTERM');
     const tag = instanceTag(d.root, DEFAULT_ROOT);
     const problems = [
-      ...spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`tsc0-${tag}`) || /: tsc[vp][0-9a-f]{11}[@:]/.test(l)),
+      ...spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`tsc0-${tag}`) || ids.some((id) => l.includes(`link-netns tsc-${id.slice(0, 12)}`))),
       ...spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`TSC-${tag}-`)),
       ...fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(work)),
     ];

@@ -45,12 +45,6 @@ async function eventually(fn: () => Promise<string>, tries = 40): Promise<string
   return '';
 }
 
-function ourHostLeftovers(tagged: string): string[] {
-  const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /: tsc(v|p|-|0-)/.test(l));
-  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('tsc-'));
-  const rules = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(tagged));
-  return [...links, ...ns, ...rules];
-}
 
 /** A host address that is not loopback (the machine's own), if any. */
 function hostAddress(): string | undefined {
@@ -64,10 +58,10 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
   let fx: EngineFixture;
   let resolver: ChildProcess | undefined;
   const helpers: ChildProcess[] = [];
-  const before0 = new Set<string>();
+  /** Ids of the networks this test made (their bridges must go with them). */
+  const madeNetworks = new Set<string>();
 
   before(async () => {
-    for (const l of ourHostLeftovers('TSC-')) before0.add(l);
     // The test's own upstream resolver on loopback, in a child process (the docker CLI runs
     // synchronously here, which would stall a resolver in this one): every name is 192.0.2.123.
     const script = `
@@ -96,9 +90,11 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
     const containers = fx.docker(['ps', '-aq']).out.trim();
     if (containers) fx.docker(['rm', '-f', ...containers.split('\n')]);
     for (const n of ['front', 'back', 'inner']) fx.docker(['network', 'rm', n]);
+    // The fixture checks veths, netns and rules of this engine; the user networks' bridges are checked here.
+    const bridges = [...madeNetworks].map((id) => `tsc-${id.slice(0, 11)}`);
     await fx.teardown();
-    const left = ourHostLeftovers('TSC-').filter((l) => !before0.has(l));
-    assert.deepEqual(left, [], 'bridges, veths, netns or rules left behind');
+    const left = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => bridges.some((b) => l.includes(`: ${b}:`)));
+    assert.deepEqual(left, [], 'bridges of the test networks left behind');
   });
 
   const run = (...args: string[]): string => {
@@ -109,9 +105,9 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
   const ip = (name: string, net: string): string => fx.ok(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, name]);
 
   it('creates, lists and inspects networks', () => {
-    fx.ok(['network', 'create', '--label', 'team=a', 'front']);
-    fx.ok(['network', 'create', '--subnet', '10.231.0.0/24', '--gateway', '10.231.0.1', 'back']);
-    fx.ok(['network', 'create', '--internal', 'inner']);
+    madeNetworks.add(fx.ok(['network', 'create', '--label', 'team=a', 'front']));
+    madeNetworks.add(fx.ok(['network', 'create', '--subnet', '10.231.0.0/24', '--gateway', '10.231.0.1', 'back']));
+    madeNetworks.add(fx.ok(['network', 'create', '--internal', 'inner']));
     const ls = fx.ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']).split('\n').sort();
     assert.deepEqual(ls, ['back bridge', 'bridge bridge', 'front bridge', 'host host', 'inner bridge', 'none null']);
     assert.equal(fx.ok(['network', 'ls', '-q', '--filter', 'label=team=a']).length, 12);
@@ -222,9 +218,9 @@ describe('networks through the engine, driven by the docker CLI', { skip }, () =
     assert.equal(fx.docker(['inspect', 'clash']).code, 1);
     run('--name', 'exposed', '--expose', '7070', '-P', 'busybox', 'sleep', '300');
     assert.match(fx.ok(['port', 'exposed', '7070']), /^0\.0\.0\.0:\d+$/m);
-    fx.ok(['network', 'create', '--opt', 'com.docker.network.driver.mtu=1400', 'small']);
+    madeNetworks.add(fx.ok(['network', 'create', '--opt', 'com.docker.network.driver.mtu=1400', 'small']));
     assert.match(fx.ok(['run', '--rm', '--network', 'small', 'busybox', 'ip', 'link', 'show', 'eth0']), /mtu 1400/);
-    fx.ok(['network', 'create', 'unused']);
+    madeNetworks.add(fx.ok(['network', 'create', 'unused']));
     const pruned = fx.ok(['network', 'prune', '-f']);
     assert.match(pruned, /small/);
     assert.match(pruned, /unused/);
