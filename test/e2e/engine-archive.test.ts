@@ -22,18 +22,9 @@ import { startTestDaemon, tempDir } from '../helpers/daemon.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { tarBuffer } from '../helpers/image-tar.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { engineSkipReason } from '../helpers/engine-fixture.js';
 
-const dockerAvailable = spawnSync('docker', ['--version'], { encoding: 'utf8' }).status === 0;
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (containers)'
-    : !dockerAvailable
-      ? 'docker CLI not installed'
-      : !fs.existsSync('/bin/busybox')
-        ? 'busybox-static not installed'
-        : !fs.existsSync(path.join(REPO_ROOT, 'engine/runtime/build/tscompose-monitor'))
-          ? 'engine/runtime not built (make -C engine/runtime)'
-          : false;
+const skip = engineSkipReason();
 if (skip) console.log(`skipping engine-archive e2e: ${skip}`);
 
 function request(socketPath: string, method: string, p: string, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

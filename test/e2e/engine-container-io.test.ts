@@ -13,16 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, tempDir } from '../helpers/daemon.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { engineSkipReason } from '../helpers/engine-fixture.js';
 
-const dockerAvailable = spawnSync('docker', ['--version'], { encoding: 'utf8' }).status === 0;
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (containers)'
-    : !dockerAvailable
-      ? 'docker CLI not installed'
-      : !fs.existsSync('/bin/busybox')
-        ? 'busybox-static not installed'
-        : false;
+const skip = engineSkipReason();
 
 function post(socketPath: string, p: string, body: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {

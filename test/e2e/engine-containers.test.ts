@@ -14,19 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import { clientEnv, tempDir } from '../helpers/daemon.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { RestartableDaemon } from '../helpers/restartable-daemon.js';
+import { engineSkipReason } from '../helpers/engine-fixture.js';
 
-const isRoot = process.getuid?.() === 0;
-const dockerAvailable = spawnSync('docker', ['--version'], { encoding: 'utf8' }).status === 0;
-const runtimeBuilt = fs.existsSync(path.join(REPO_ROOT, 'engine/runtime/build/tscompose-monitor'));
-const skip = !isRoot
-  ? 'needs root (mounts, namespaces, cgroups)'
-  : !dockerAvailable
-    ? 'docker CLI not installed'
-    : !fs.existsSync('/bin/busybox')
-      ? 'busybox-static not installed'
-      : !runtimeBuilt
-        ? 'engine/runtime not built (make -C engine/runtime)'
-        : false;
+const skip = engineSkipReason();
 
 
 

@@ -16,19 +16,9 @@ import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, tempDir } from '../helpers/daemon.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { engineSkipReason } from '../helpers/engine-fixture.js';
 
-const dockerAvailable = spawnSync('docker', ['--version'], { encoding: 'utf8' }).status === 0;
-const runtimeBuilt = fs.existsSync(path.join(REPO_ROOT, 'engine/runtime/build/tscompose-monitor'));
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (containers and their cgroups)'
-    : !dockerAvailable
-      ? 'docker CLI not installed'
-      : !fs.existsSync('/bin/busybox')
-        ? 'busybox-static not installed'
-        : !runtimeBuilt
-          ? 'engine/runtime not built (make -C engine/runtime)'
-          : false;
+const skip = engineSkipReason();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
