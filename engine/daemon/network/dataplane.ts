@@ -50,6 +50,8 @@ export class DataPlane {
   #applied: string | undefined;
   /** Known to have no rule of ours installed (false at first: an earlier run may have left some). */
   #removed = false;
+  /** The rule updates, one after the other. */
+  #rules: Promise<void> = Promise.resolve();
 
   constructor(host: NetHost, chains: Chains) {
     this.#host = host;
@@ -126,14 +128,30 @@ export class DataPlane {
   }
 
   /** Our chains refilled from the state in one restore; the jumps into them added once. */
-  async applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
+  /**
+   * Our chains brought to the wanted state. Serialized: a diff is computed
+   * against what was applied last, so two at once would each assume the
+   * other had not happened.
+   */
+  applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
+    const run = this.#rules.then(() => this.#applyRules(networks, ports));
+    this.#rules = run.catch(() => undefined);
+    return run;
+  }
+
+  async #applyRules(networks: readonly RuleNetwork[], ports: readonly RulePort[]): Promise<void> {
     const input = restoreInput(this.#chains, networks, ports);
     if (input === this.#applied && this.#jumpsChecked) return;
     // Only the rules that changed when the chains are known to hold what was applied last.
     const delta = this.#applied !== undefined && this.#jumpsChecked ? rulesDiff(this.#applied, input) : undefined;
     if (delta === '') return;
-    const r = await this.#host.run('iptables-restore', ['--noflush', '-w'], delta ?? input);
-    if (r.code !== 0) throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
+    let r = await this.#host.run('iptables-restore', ['--noflush', '-w'], delta ?? input);
+    // A diff that does not apply (someone else changed our chains): refill them.
+    if (r.code !== 0 && delta !== undefined) r = await this.#host.run('iptables-restore', ['--noflush', '-w'], input);
+    if (r.code !== 0) {
+      this.#applied = undefined;
+      throw new NetError(`iptables-restore failed: ${r.stderr.trim()}`);
+    }
     this.#applied = input;
     this.#removed = false;
     if (this.#jumpsChecked) return;
@@ -147,7 +165,13 @@ export class DataPlane {
   }
 
   /** Every rule of ours gone: the jumps, then the chains. Nothing to do once done (until rules are applied again). */
-  async removeRules(): Promise<void> {
+  removeRules(): Promise<void> {
+    const run = this.#rules.then(() => this.#removeRules());
+    this.#rules = run.catch(() => undefined);
+    return run;
+  }
+
+  async #removeRules(): Promise<void> {
     if (this.#removed) return;
     for (const j of jumps(this.#chains)) {
       while ((await this.#host.run('iptables', ['-w', '-t', j.table, '-D', j.chain, ...j.rule])).code === 0) {
